@@ -1,0 +1,102 @@
+/*
+ * The schema, as migrations in order. Never edit a released migration:
+ * add a new one. Enumerations are stored as the integers of ioc/ioc.h
+ * (severity 1-4, tlp 0-4, status 0-4); times are Unix seconds UTC.
+ */
+#include "db/db_schema.h"
+
+static const char migration_1[] =
+    "CREATE TABLE users ("
+    "  id @ID@,"
+    "  username TEXT NOT NULL UNIQUE,"
+    "  password_hash TEXT,"
+    "  role TEXT NOT NULL,"
+    "  is_reviewer INTEGER NOT NULL DEFAULT 0,"
+    "  is_disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL"
+    ");"
+    "CREATE TABLE api_tokens ("
+    "  id @ID@,"
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  created_at BIGINT NOT NULL,"
+    "  last_used_at BIGINT,"
+    "  revoked_at BIGINT"
+    ");"
+    "CREATE TABLE iocs ("
+    "  id @ID@,"
+    "  type TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  severity INTEGER NOT NULL,"
+    "  confidence INTEGER NOT NULL,"
+    "  tlp INTEGER NOT NULL,"
+    "  source TEXT NOT NULL DEFAULT '',"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  tags TEXT NOT NULL DEFAULT '',"
+    "  status INTEGER NOT NULL,"
+    "  is_false_positive INTEGER NOT NULL DEFAULT 0,"
+    "  first_seen BIGINT NOT NULL,"
+    "  last_seen BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  updated_at BIGINT NOT NULL,"
+    "  updated_by TEXT NOT NULL,"
+    "  expires_at BIGINT,"
+    "  expiry_reason TEXT,"
+    "  UNIQUE (type, value)"
+    ");"
+    /* Report windows and "newest first" listings. */
+    "CREATE INDEX iocs_created_at ON iocs (created_at);"
+    /* Active counts, expiry runs and the "expiring soon" list. */
+    "CREATE INDEX iocs_status_expires ON iocs (status, expires_at);"
+    "CREATE TABLE audit_events ("
+    "  id @ID@,"
+    "  at BIGINT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  object_type TEXT NOT NULL,"
+    "  object_id TEXT,"
+    "  details TEXT NOT NULL DEFAULT '{}'"
+    ");"
+    /* Weekly user activity and `audit list --since`. */
+    "CREATE INDEX audit_events_at ON audit_events (at);"
+    "CREATE TABLE enrich_results ("
+    "  ioc_id BIGINT NOT NULL REFERENCES iocs(id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL,"
+    "  fetched_at BIGINT NOT NULL,"
+    "  result TEXT NOT NULL,"
+    "  PRIMARY KEY (ioc_id, provider)"
+    ");"
+    "CREATE TABLE enrich_attempts ("
+    "  id @ID@,"
+    "  ioc_id BIGINT NOT NULL REFERENCES iocs(id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL,"
+    "  at BIGINT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  error TEXT"
+    ");"
+    /* The daily report's enrichment success rate over its window. */
+    "CREATE INDEX enrich_attempts_at ON enrich_attempts (at);"
+    "CREATE INDEX enrich_attempts_ioc ON enrich_attempts (ioc_id);"
+    "CREATE TABLE report_sends ("
+    "  id @ID@,"
+    "  kind TEXT NOT NULL,"
+    "  period TEXT NOT NULL,"
+    "  recipients TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  message_id TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL"
+    ");"
+    "CREATE INDEX report_sends_period ON report_sends (kind, period);";
+
+const struct db_migration db_migrations[] = {
+    {1, "users, tokens, iocs, audit, enrichment, report sends", migration_1},
+};
+
+const size_t db_migrations_count =
+    sizeof(db_migrations) / sizeof(db_migrations[0]);
