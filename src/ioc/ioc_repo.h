@@ -1,0 +1,88 @@
+/*
+ * The IOC repository: every read and write of indicators in the store.
+ * Writes take the acting user's name and "now" explicitly (the caller owns
+ * the clock), and write their audit events in the same transaction.
+ */
+#ifndef IOCM_IOC_IOC_REPO_H
+#define IOCM_IOC_IOC_REPO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ioc/ioc.h"
+
+struct db;
+struct iocm_err;
+struct strbuf;
+
+/* What an upsert did to the stored indicator. */
+enum ioc_upsert_outcome {
+    IOC_UPSERT_CREATED,
+    IOC_UPSERT_SEEN_AGAIN,  /* existed: last_seen moved, empty fields filled */
+    IOC_UPSERT_REACTIVATED, /* existed as expired: active again */
+};
+
+/* Defaults applied to new indicators whose fields are unset. */
+struct ioc_defaults {
+    enum ioc_severity severity; /* IOC_SEV_MEDIUM */
+    int confidence;             /* 50 */
+    enum tlp tlp;               /* TLP_AMBER */
+    enum ioc_status status;     /* IOC_STATUS_ACTIVE */
+    /* Expiry in days per type when the input sets none; 0 = never. */
+    long ttl_days[IOC_TYPE_COUNT];
+};
+
+void ioc_defaults_init(struct ioc_defaults *d);
+
+/*
+ * Inserts in (value must be normalised) or, when (type, value) exists,
+ * moves last_seen forward, fills the stored fields that are empty from in,
+ * and reactivates an expired indicator. Writes one audit event unless
+ * audit is false (bulk imports write one event for the whole import).
+ * *id_out and *outcome_out may be NULL.
+ */
+int ioc_repo_upsert(struct db *db, const struct ioc *in,
+                    const struct ioc_defaults *defaults, const char *actor,
+                    int64_t now, bool audit, int64_t *id_out,
+                    enum ioc_upsert_outcome *outcome_out,
+                    struct iocm_err *err);
+
+/* Loads the indicator with id, or fails with IOCM_ENOENT. */
+int ioc_repo_get(struct db *db, int64_t id, struct ioc *out,
+                 struct iocm_err *err);
+/* Loads by (type, value), value normalised; IOCM_ENOENT when absent. */
+int ioc_repo_find(struct db *db, enum ioc_type type, const char *value,
+                  struct ioc *out, struct iocm_err *err);
+
+/* Filters of `ioc list` and `export`; zero/NULL fields do not filter. */
+struct ioc_filter {
+    int type;     /* enum ioc_type, or -1 */
+    int severity; /* minimum... exact enum ioc_severity, or 0 */
+    int tlp;      /* exact enum tlp, or -1 */
+    int max_tlp;  /* enum tlp ceiling, or -1 */
+    int status;   /* enum ioc_status, or -1 for any */
+    const char *source;
+    const char *tag;
+    const char *search; /* substring of value or description */
+    int64_t since;      /* created_at >= since, 0 = no bound */
+    int64_t until;      /* created_at < until, 0 = no bound */
+    int include_false_positives;
+    int64_t limit;  /* 0 = no limit */
+    int64_t offset;
+};
+
+void ioc_filter_init(struct ioc_filter *f);
+
+/*
+ * Calls fn for each matching indicator, newest first, streaming (constant
+ * memory). The record passed to fn is borrowed for the call. fn returns 0
+ * to go on, or a negative code that stops the walk and is returned.
+ */
+typedef int (*ioc_repo_each_fn)(const struct ioc *ioc, void *data);
+int ioc_repo_each(struct db *db, const struct ioc_filter *filter,
+                  ioc_repo_each_fn fn, void *data, struct iocm_err *err);
+/* Counts the indicators matching filter (limit and offset ignored). */
+int ioc_repo_count(struct db *db, const struct ioc_filter *filter,
+                   int64_t *out, struct iocm_err *err);
+
+#endif
