@@ -24,15 +24,16 @@ int audit_log(struct db *db, int64_t at, const char *actor, const char *action,
               const char *object_type, const char *object_id,
               json_t *details, struct iocm_err *err);
 
-/* One stored event; strings owned by the caller after audit_list. */
+/* One stored event, as handed to an audit_each callback: the strings are
+ * borrowed for the duration of the call. */
 struct audit_event {
     int64_t id;
     int64_t at;
-    char *actor;
-    char *action;
-    char *object_type;
-    char *object_id;
-    char *details; /* JSON text */
+    const char *actor;
+    const char *action;
+    const char *object_type;
+    const char *object_id; /* may be NULL */
+    const char *details;   /* JSON text */
 };
 
 struct audit_query {
