@@ -45,12 +45,23 @@ static const char migration_1[] =
     "  updated_by TEXT NOT NULL,"
     "  expires_at BIGINT,"
     "  expiry_reason TEXT,"
+    "  is_enriched INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE (type, value)"
     ");"
     /* Report windows and "newest first" listings. */
     "CREATE INDEX iocs_created_at ON iocs (created_at);"
     /* Active counts, expiry runs and the "expiring soon" list. */
     "CREATE INDEX iocs_status_expires ON iocs (status, expires_at);"
+    /* Indicators per type, status and enrichment, kept by the repository
+     * in the same transaction as every change, so reports count active
+     * indicators without scanning the table. */
+    "CREATE TABLE ioc_counts ("
+    "  type TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  is_enriched INTEGER NOT NULL,"
+    "  n BIGINT NOT NULL,"
+    "  PRIMARY KEY (type, status, is_enriched)"
+    ");"
     "CREATE TABLE audit_events ("
     "  id @ID@,"
     "  at BIGINT NOT NULL,"
