@@ -248,10 +248,8 @@ static int scan_tag(struct parser *ps, size_t start, struct tag *tag)
         hit = memmem(src + search, ps->len - search, ps->close, ps->close_len);
         if (!hit)
             return parse_fail(ps, tag->line, tag->col,
-                              "unclosed tag: no '%s%.*s' after '%.*s'",
-                              tag->sigil == '{'   ? "}"
-                              : tag->sigil == '=' ? "="
-                                                  : "",
+                              "unclosed tag: no '%.*s%.*s' after '%.*s'",
+                              want_before_close ? 1 : 0, &want_before_close,
                               (int)ps->close_len, ps->close, (int)ps->open_len,
                               ps->open);
         search = (size_t)(hit - src);

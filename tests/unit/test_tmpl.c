@@ -173,6 +173,45 @@ static void test_render_values_escaping_and_truthiness(void **state)
     }
 }
 
+static const struct {
+    const char *src;
+    const char *data;
+    const char *partials;
+    const char *expected;
+} partial_renders[] = {
+    /* A partial renders in the context where it is included. */
+    { "{{#rows}}{{>row}}{{/rows}}", "{\"rows\": [{\"id\": 1}, {\"id\": 2}]}",
+      "{\"row\": \"<{{id}}>\"}", "<1><2>" },
+    /* Indents add up through nested standalone partials, and sections in
+     * an indented partial keep the indent on every line they repeat. */
+    { "a\n  {{>outer}}\nz\n", "{\"list\": [1, 2]}",
+      "{\"outer\": \"o1\\n  {{>inner}}\\n{{#list}}\\n- {{.}}\\n{{/list}}\\n\", "
+      "\"inner\": \"i1\\ni2\\n\"}",
+      "a\n  o1\n    i1\n    i2\n  - 1\n  - 2\nz\n" },
+    /* An inline partial is not indented. */
+    { "  x {{>p}}\n", "{}", "{\"p\": \"a\\nb\"}", "  x a\nb\n" },
+    /* Delimiters set in a template do not leak into its partials. */
+    { "{{=<% %>=}}<%>p%>", "{\"v\": 1}", "{\"p\": \"{{v}}\"}", "1" },
+};
+
+static void test_partials_render_in_context_with_indentation(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(partial_renders); i++) {
+        struct iocm_err err = IOCM_ERR_INIT;
+        struct strbuf out = STRBUF_INIT;
+        int rc;
+
+        rc = render_string(partial_renders[i].src, partial_renders[i].data,
+                           partial_renders[i].partials, &out, &err);
+        if (rc != 0 || strcmp(out.buf, partial_renders[i].expected))
+            fail_msg("case %zu '%s': rc %d (%s), got '%s', expected '%s'", i,
+                     partial_renders[i].src, rc, err.msg, out.buf,
+                     partial_renders[i].expected);
+        strbuf_release(&out);
+    }
+}
+
 static void test_compiled_template_renders_many_times_appending(void **state)
 {
     static const char src[] = "{{#rows}}<td>{{v}}</td>{{/rows}}";
@@ -541,6 +580,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_templates_fail_with_file_line_col),
         cmocka_unit_test(test_render_values_escaping_and_truthiness),
+        cmocka_unit_test(test_partials_render_in_context_with_indentation),
         cmocka_unit_test(test_compiled_template_renders_many_times_appending),
         cmocka_unit_test(test_source_need_not_be_nul_terminated),
         cmocka_unit_test(test_render_failure_leaves_output_unchanged),
