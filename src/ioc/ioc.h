@@ -107,8 +107,7 @@ const char *tlp_name(enum tlp tlp);
 /* Accepts "TLP:AMBER" and "amber" alike, and "WHITE" as CLEAR. */
 int tlp_parse(const char *s, enum tlp *out, struct iocm_err *err);
 const char *ioc_status_name(enum ioc_status status);
-int ioc_status_parse(const char *s, enum ioc_status *out,
-                     struct iocm_err *err);
+int ioc_status_parse(const char *s, enum ioc_status *out, struct iocm_err *err);
 /* Parses 0-100. */
 int ioc_confidence_parse(const char *s, int *out, struct iocm_err *err);
 
@@ -144,5 +143,17 @@ int ioc_parse_value(const char *raw, enum ioc_type *type, struct strbuf *out,
  * hxxps://evil[.]example/path, 198[.]51[.]100[.]7, user[@]evil[.]example,
  * 2001[:]db8[:][:]1. Hashes, CVEs and ASNs are appended as they are. */
 void ioc_defang(enum ioc_type type, const char *value, struct strbuf *out);
+
+/*
+ * Additions to the contract above (src/ioc value functions):
+ *
+ * - IOC_VALUE_MAX bounds every value, before and after normalisation: a
+ *   URL longer than this is refused (PostgreSQL cannot index a much
+ *   longer (type, value) pair).
+ * - ioc_init() sets type to IOC_TYPE_COUNT, "not known yet".
+ * - The *_name() functions return "unset" ("UNSET" for TLP) for the unset
+ *   markers and "unknown" for values outside their enum, never NULL.
+ */
+#define IOC_VALUE_MAX 2048 /* bytes */
 
 #endif
