@@ -153,6 +153,14 @@ void ioc_defang(enum ioc_type type, const char *value, struct strbuf *out);
  * - ioc_init() sets type to IOC_TYPE_COUNT, "not known yet".
  * - The *_name() functions return "unset" ("UNSET" for TLP) for the unset
  *   markers and "unknown" for values outside their enum, never NULL.
+ * - Normal forms: a CIDR block has its host bits cleared (10.1.2.3/8 is
+ *   10.0.0.0/8); a URL keeps user info, an explicit port, path, query and
+ *   fragment as given, an empty path becoming "/"; an email keeps the
+ *   case of its local part.
+ * - Detection takes a name ending in a real TLD for a domain (update.zip,
+ *   setup.sh); only extensions no TLD shares (exe, dll, pdf, ps1 ...) make
+ *   a file name, or a TLD-like one on a name that cannot be a host
+ *   (my_tool.py). A bare number is no ASN unless the type says so.
  */
 #define IOC_VALUE_MAX 2048 /* bytes */
 

@@ -24,7 +24,7 @@ static const struct {
 
 /* What may stand between a scheme and its authority instead of "://". */
 static const char *const scheme_seps[] = {
-    "://", "[:]//", "(:)//", "[://]", "(://)",
+    "://", "[:]//", "(:)//", "[://]", "(://)", ":\\/\\/",
 };
 
 /*
@@ -189,6 +189,12 @@ size_t ioc_refang_buf(const char *raw, size_t n, char *dst)
         if (m) {
             size_t len = strlen(means);
 
+            /* "user [at] example [dot] com": the spaces go with the
+             * brackets. */
+            if (o && dst[o - 1] == ' ' && i + m < e && raw[i + m] == ' ') {
+                o--;
+                m++;
+            }
             memcpy(dst + o, means, len);
             o += len;
             i += m;
