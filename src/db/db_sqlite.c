@@ -3,6 +3,8 @@
  * to one sqlite3 call, because bulk imports run through bind/step/reset a
  * million times a second; only opening and errors do more.
  */
+#include "db/db_int.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,7 +14,6 @@
 
 #include <sqlite3.h>
 
-#include "db/db_int.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"

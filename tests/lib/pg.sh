@@ -26,7 +26,7 @@ find_bindir() {
         echo "$PG_BINDIR"
         return
     fi
-    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1) || true
     if [[ -n $d && -x $d/initdb ]]; then
         echo "$d"
         return
@@ -90,8 +90,12 @@ start() {
         cat "$dir/server.log" >&2 || true
         die "the server did not start after $try attempts"
     fi
-    "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres iocm_test ||
-        die "createdb failed"
+    # A folder reused after a crash may have the database already.
+    "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres iocm_test \
+        2>"$dir/createdb.log" ||
+        "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d iocm_test \
+            -Atqc "SELECT 1" >/dev/null 2>&1 ||
+        { cat "$dir/createdb.log" >&2; die "createdb failed"; }
     echo "postgresql://postgres@127.0.0.1:$port/iocm_test" >"$dir/url"
     cat "$dir/url"
 }
