@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "util/xalloc.h"
+
 /* A lifetime in days: up to a century, 0 meaning "never". */
 #define DAYS_MAX 36500L
 
@@ -124,7 +126,7 @@ const struct config_key config_keys[] = {
     ENRICH_KEYS("ABUSEIPDB", "AbuseIPDB", "1", "10"),
 };
 
-const size_t config_keys_count = sizeof(config_keys) / sizeof(config_keys[0]);
+const size_t config_keys_count = ARRAY_SIZE(config_keys);
 
 const struct config_key *config_known_key(const char *name)
 {
@@ -152,7 +154,7 @@ bool config_key_is_secret(const char *name)
         return k->is_secret;
     /* An unknown key (a typo, a key of a newer version) that looks like a
      * secret is treated as one. */
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
         if (ends_with(name, suffixes[i]))
             return true;
     return false;

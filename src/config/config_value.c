@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "util/strvec.h"
+#include "util/xalloc.h"
 
 int config_parse_bool(const char *s, bool *out)
 {
@@ -29,7 +30,7 @@ int config_parse_bool(const char *s, bool *out)
         { "yes", true },  { "no", false },    { "on", true }, { "off", false },
     };
 
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
         if (strcasecmp(s, words[i].word) == 0) {
             *out = words[i].value;
             return 0;
@@ -69,7 +70,7 @@ int config_parse_tlp(const char *s, int *out)
 {
     if (strncasecmp(s, "TLP:", 4) == 0)
         s += 4;
-    for (size_t i = 0; i < sizeof(tlp_names) / sizeof(tlp_names[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(tlp_names); i++) {
         if (strcasecmp(s, tlp_names[i].name) == 0) {
             *out = tlp_names[i].value;
             return 0;

@@ -532,6 +532,26 @@ static void test_file_errors_name_the_file_path(void **state)
     assert_string_equal(err.msg, want);
 }
 
+static void test_nul_byte_is_a_malformed_line(void **state)
+{
+    static const char text[] = "A=1\nB=x\0y\n";
+    struct iocm_err err = IOCM_ERR_INIT;
+    struct config *cfg = NULL;
+    char path[PATH_MAX];
+    char want[PATH_MAX + 64];
+    FILE *fp;
+
+    path_in(*state, "nul.env", path);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp), sizeof(text) - 1);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(config_load(path, &cfg, &err), IOCM_ECONFIG);
+    snprintf(want, sizeof(want), "%s:2: invalid line: it holds a NUL byte",
+             path);
+    assert_string_equal(err.msg, want);
+}
+
 /* ---- typed getters ------------------------------------------------------- */
 
 static const struct {
@@ -1351,7 +1371,7 @@ static void assert_dir_holds(const char *dir, const char *const *want, size_t n)
     size_t seen = 0;
 
     assert_non_null(d);
-    while ((de = readdir(d))) {
+    for (de = readdir(d); de; de = readdir(d)) {
         bool known = false;
 
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -1610,6 +1630,7 @@ int main(int argc, char **argv)
         TEST(test_default_dotenv_read_from_working_directory),
         TEST(test_load_rereads_the_file_every_time),
         TEST(test_file_errors_name_the_file_path),
+        TEST(test_nul_byte_is_a_malformed_line),
         TEST(test_bool_getter_accepts_the_usual_words),
         TEST(test_bool_getter_rejects_other_words_naming_line),
         TEST(test_int_getter_checks_format_and_range),
