@@ -77,8 +77,6 @@ int config_parse_line(const char *line, size_t len, struct config_line *pl,
                       struct strbuf *value, struct strbuf *why)
 {
     size_t i = 0;
-    size_t key_end;
-    size_t eq;
 
     memset(pl, 0, sizeof(*pl));
     if (memchr(line, '\0', len)) {
@@ -100,8 +98,7 @@ int config_parse_line(const char *line, size_t len, struct config_line *pl,
     pl->key_start = i;
     while (i < len && (isalnum((unsigned char)line[i]) || line[i] == '_'))
         i++;
-    key_end = i;
-    pl->key_len = key_end - pl->key_start;
+    pl->key_len = i - pl->key_start;
     while (i < len && IS_BLANK(line[i]))
         i++;
     if (!memchr(line + pl->key_start, '=', len - pl->key_start)) {
@@ -122,9 +119,8 @@ int config_parse_line(const char *line, size_t len, struct config_line *pl,
                            "digits and '_', not starting with a digit");
         return -1;
     }
-    eq = i;
 
-    i = eq + 1;
+    i++; /* past the '=' */
     while (i < len && IS_BLANK(line[i]))
         i++;
     pl->value_start = i;
