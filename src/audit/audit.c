@@ -17,8 +17,8 @@ static const char sql_insert[] =
     "details) VALUES (?, ?, ?, ?, ?, ?)";
 
 int audit_log(struct db *db, int64_t at, const char *actor, const char *action,
-              const char *object_type, const char *object_id,
-              json_t *details, struct iocm_err *err)
+              const char *object_type, const char *object_id, json_t *details,
+              struct iocm_err *err)
 {
     struct strbuf text = STRBUF_INIT;
     struct db_stmt *st;

@@ -21,8 +21,8 @@ struct iocm_err;
  * reference).
  */
 int audit_log(struct db *db, int64_t at, const char *actor, const char *action,
-              const char *object_type, const char *object_id,
-              json_t *details, struct iocm_err *err);
+              const char *object_type, const char *object_id, json_t *details,
+              struct iocm_err *err);
 
 /* One stored event, as handed to an audit_each callback: the strings are
  * borrowed for the duration of the call. */

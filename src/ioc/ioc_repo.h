@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ioc/ioc.h"
 
 struct db;
@@ -35,17 +37,58 @@ struct ioc_defaults {
 void ioc_defaults_init(struct ioc_defaults *d);
 
 /*
+ * Changes to the maintained counts (ioc_counts), gathered while a batch is
+ * written and applied once before it commits: a bulk import then costs one
+ * counter update per type instead of one per row.
+ */
+#define IOC_STATUS_COUNT 5
+struct ioc_count_delta {
+    int64_t n[IOC_TYPE_COUNT][IOC_STATUS_COUNT]
+             [2]; /* [type][status][enriched] */
+    bool is_dirty;
+};
+
+void ioc_count_delta_init(struct ioc_count_delta *d);
+void ioc_count_delta_add(struct ioc_count_delta *d, enum ioc_type type,
+                         enum ioc_status status, bool is_enriched, int64_t by);
+/* Writes the gathered changes and clears d. */
+int ioc_counts_apply(struct db *db, struct ioc_count_delta *d,
+                     struct iocm_err *err);
+/*
+ * Adds sign (+1 or -1) to the count of the stored row id's current type,
+ * status and enrichment: call with -1 before changing a row and +1 after.
+ */
+int ioc_counts_track_row(struct db *db, int64_t id, int sign,
+                         struct iocm_err *err);
+/* Recomputes ioc_counts from the iocs table (repair, doctor). */
+int ioc_counts_rebuild(struct db *db, struct iocm_err *err);
+/* Reads the maintained counts into out (zeroed first). */
+int ioc_counts_read(struct db *db, struct ioc_count_delta *out,
+                    struct iocm_err *err);
+
+/* How an upsert runs. */
+struct ioc_upsert_opts {
+    const struct ioc_defaults *defaults;
+    const char *actor;
+    int64_t now;
+    /* One audit event per indicator; bulk imports write one per import. */
+    bool audit;
+    /* Where counter changes go; NULL applies them at once. */
+    struct ioc_count_delta *pending;
+};
+
+/*
  * Inserts in (value must be normalised) or, when (type, value) exists,
  * moves last_seen forward, fills the stored fields that are empty from in,
- * and reactivates an expired indicator. Writes one audit event unless
- * audit is false (bulk imports write one event for the whole import).
+ * merges tags, and reactivates an expired indicator with a fresh expiry.
  * *id_out and *outcome_out may be NULL.
  */
 int ioc_repo_upsert(struct db *db, const struct ioc *in,
-                    const struct ioc_defaults *defaults, const char *actor,
-                    int64_t now, bool audit, int64_t *id_out,
-                    enum ioc_upsert_outcome *outcome_out,
-                    struct iocm_err *err);
+                    const struct ioc_upsert_opts *opts, int64_t *id_out,
+                    enum ioc_upsert_outcome *outcome_out, struct iocm_err *err);
+
+/* Records a first successful enrichment of an indicator (for coverage). */
+int ioc_repo_mark_enriched(struct db *db, int64_t id, struct iocm_err *err);
 
 /* Loads the indicator with id, or fails with IOCM_ENOENT. */
 int ioc_repo_get(struct db *db, int64_t id, struct ioc *out,
@@ -67,7 +110,7 @@ struct ioc_filter {
     int64_t since;      /* created_at >= since, 0 = no bound */
     int64_t until;      /* created_at < until, 0 = no bound */
     int include_false_positives;
-    int64_t limit;  /* 0 = no limit */
+    int64_t limit; /* 0 = no limit */
     int64_t offset;
 };
 
@@ -82,7 +125,20 @@ typedef int (*ioc_repo_each_fn)(const struct ioc *ioc, void *data);
 int ioc_repo_each(struct db *db, const struct ioc_filter *filter,
                   ioc_repo_each_fn fn, void *data, struct iocm_err *err);
 /* Counts the indicators matching filter (limit and offset ignored). */
-int ioc_repo_count(struct db *db, const struct ioc_filter *filter,
-                   int64_t *out, struct iocm_err *err);
+int ioc_repo_count(struct db *db, const struct ioc_filter *filter, int64_t *out,
+                   struct iocm_err *err);
+
+/*
+ * Stores the edited record new over old (same id) and audits action with
+ * the changed fields as [old, new] pairs, plus the members of extra (may
+ * be NULL; not taken over). Type and value never change.
+ */
+int ioc_repo_save(struct db *db, const struct ioc *old, const struct ioc *new,
+                  const char *action, json_t *extra, const char *actor,
+                  int64_t now, struct iocm_err *err);
+
+/* Deletes the indicator and audits it. */
+int ioc_repo_delete(struct db *db, const struct ioc *ioc, const char *actor,
+                    int64_t now, struct iocm_err *err);
 
 #endif

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's first command: build, create the embedded SQLite database,
+# import the bundled sample indicators and print today's daily report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+iocm=./build/iocm
+if [[ ! -f .env ]]; then
+    cp .env.example .env
+    chmod 600 .env
+    echo "quickstart: created .env from .env.example (edit it for mail)"
+fi
+
+"$iocm" init
+"$iocm" import examples/sample-iocs.csv --source quickstart
+"$iocm" import examples/sample-report.txt --source threat-bulletin
+echo
+"$iocm" report show daily --format text
