@@ -1,0 +1,108 @@
+/*
+ * The daily report's metrics over D = [at - 24h, at): new indicators, the
+ * high and critical ones among them, active totals by type, enrichment.
+ * "New" is created in D and not a draft; "active" is status active and
+ * not past its expiry at `at`.
+ */
+#include "report/report_int.h"
+
+#include "util/err.h"
+#include "util/xalloc.h"
+
+/* Severity 3 is high and 4 critical, status 0 draft (ioc/ioc.h). */
+
+/* Totals over the whole window, whatever the TLP ceiling: new, of which
+ * high or critical, of which above the ceiling (withheld from the lists,
+ * and the high list is a subset of the new one, so these are all the
+ * indicators the daily report withholds). Served by iocs_created_at. */
+static const char sql_new_counts[] =
+    "SELECT COUNT(*), SUM(CASE WHEN severity >= 3 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN tlp > ? THEN 1 ELSE 0 END) FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0";
+
+/* Newest first; served by iocs_created_at walked backwards. */
+static const char sql_new_items[] =
+    "SELECT " REPORT_ITEM_COLUMNS " FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 AND tlp <= ? "
+    "ORDER BY created_at DESC, id DESC LIMIT ?";
+
+/* Critical before high, then newest; the window's rows come from
+ * iocs_created_at and only those are sorted. */
+static const char sql_high_items[] =
+    "SELECT " REPORT_ITEM_COLUMNS " FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 AND tlp <= ? "
+    "AND severity >= 3 ORDER BY severity DESC, created_at DESC, id DESC "
+    "LIMIT ?";
+
+static json_t *type_distribution(const struct report_active *active)
+{
+    json_t *arr = json_array();
+
+    for (int t = 0; t < IOC_TYPE_COUNT; t++) {
+        if (active->by_type[t] <= 0)
+            continue;
+        json_array_append_new(
+            arr, json_pack("{s:s, s:I, s:o}", "type",
+                           ioc_type_name((enum ioc_type)t), "count",
+                           (json_int_t)active->by_type[t], "percent",
+                           report_percent(active->by_type[t], active->total)));
+    }
+    report_sort_counts(arr, "type", IOC_TYPE_COUNT);
+    return arr;
+}
+
+int report_daily_build(struct report_run *run, json_t *model,
+                       struct iocm_err *err)
+{
+    int64_t start = run->at - REPORT_DAY;
+    int64_t count_params[] = { run->s->max_tlp, start, run->at };
+    int64_t new_params[] = { start, run->at, run->s->max_tlp,
+                             REPORT_NEW_ITEMS_MAX };
+    int64_t high_params[] = { start, run->at, run->s->max_tlp,
+                              REPORT_HIGH_ITEMS_MAX };
+    struct report_active active;
+    json_t *new_items = json_array(), *high_items = json_array();
+    json_t *enrichment = NULL;
+    int64_t n[3];
+    int rc;
+
+    rc = report_query_ints(run->db, sql_new_counts, count_params,
+                           ARRAY_SIZE(count_params), n, ARRAY_SIZE(n), err);
+    if (rc == 0)
+        rc = report_list_items(run, sql_new_items, new_params,
+                               ARRAY_SIZE(new_params), new_items, err);
+    if (rc == 0)
+        rc = report_list_items(run, sql_high_items, high_params,
+                               ARRAY_SIZE(high_params), high_items, err);
+    if (rc == 0)
+        rc = report_active_read(run->db, run->at, &active, err);
+    if (rc == 0)
+        rc = report_enrichment(run->db, start, run->at, &active, &enrichment,
+                               err);
+    if (rc < 0)
+        goto out;
+
+    json_object_set_new(
+        model, "new_iocs",
+        json_pack("{s:I, s:O}", "total", (json_int_t)n[0], "items", new_items));
+    json_object_set_new(model, "high_severity",
+                        json_pack("{s:I, s:O}", "total", (json_int_t)n[1],
+                                  "items", high_items));
+    json_object_set_new(model, "active_total", json_integer(active.total));
+    json_object_set(model, "enrichment", enrichment);
+    json_object_set_new(model, "type_distribution", type_distribution(&active));
+    json_object_set_new(json_object_get(model, "tlp"), "withheld",
+                        json_integer(n[2]));
+out:
+    json_decref(new_items);
+    json_decref(high_items);
+    json_decref(enrichment);
+    return rc;
+}
+
+const char *const report_daily_sql[] = {
+    sql_new_counts,
+    sql_new_items,
+    sql_high_items,
+    NULL,
+};

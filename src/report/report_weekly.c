@@ -1,0 +1,361 @@
+/*
+ * The weekly report's metrics over W = [at - 7d, at), compared with the
+ * week before, P = [at - 14d, at - 7d): new indicators and their severity
+ * trends, top types and sources, who did what (the audit log), and what
+ * expires in the next seven days.
+ */
+#include "report/report_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+/* Severity is 1 low to 4 critical and status 0 draft (ioc/ioc.h); the
+ * trends list them most severe first. */
+static const enum ioc_severity trend_order[] = {
+    IOC_SEV_CRITICAL,
+    IOC_SEV_HIGH,
+    IOC_SEV_MEDIUM,
+    IOC_SEV_LOW,
+};
+
+/* New indicators per severity in W and in P, one pass over both weeks'
+ * rows of iocs_created_at. The first parameter is W's start. */
+static const char sql_new_by_severity[] =
+    "SELECT severity, SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN created_at < ? THEN 1 ELSE 0 END) FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 "
+    "GROUP BY severity";
+
+/* The groups are few (types, distinct sources of one week), so they are
+ * ranked in C: the order then does not depend on a database collation. */
+static const char sql_new_by_type[] =
+    "SELECT type, COUNT(*) FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 GROUP BY type";
+
+static const char sql_new_by_source[] =
+    "SELECT CASE WHEN source = '' THEN 'unknown' ELSE source END AS src, "
+    "COUNT(*) FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 GROUP BY src";
+
+/* Served by audit_events_at; sorted by actor so each actor's rows arrive
+ * together. */
+static const char sql_audit_by_actor[] =
+    "SELECT actor, action, COUNT(*) FROM audit_events "
+    "WHERE at >= ? AND at < ? GROUP BY actor, action ORDER BY actor, action";
+
+static const char sql_created_by[] =
+    "SELECT created_by, COUNT(*) FROM iocs "
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 "
+    "GROUP BY created_by";
+
+/* Active at `at` and expiring within seven days after it: a range of
+ * iocs_status_expires. The totals ignore the TLP ceiling; the list does
+ * not. */
+static const char sql_expiring_counts[] =
+    "SELECT COUNT(*), SUM(CASE WHEN tlp > ? THEN 1 ELSE 0 END) FROM iocs "
+    "WHERE status = 2 AND expires_at > ? AND expires_at <= ?";
+
+static const char sql_expiring_items[] =
+    "SELECT " REPORT_ITEM_COLUMNS " FROM iocs "
+    "WHERE status = 2 AND expires_at > ? AND expires_at <= ? AND tlp <= ? "
+    "ORDER BY expires_at, id LIMIT ?";
+
+static int new_and_trends(struct report_run *run, json_t **new_out,
+                          json_t **trends_out, int64_t *this_week_out,
+                          struct iocm_err *err)
+{
+    int64_t week = run->at - REPORT_WEEK;
+    int64_t by_sev[IOC_SEV_CRITICAL + 1][2] = { { 0 } };
+    int64_t total[2] = { 0, 0 };
+    struct db_stmt *st;
+    json_t *trends;
+    int rc;
+
+    rc = db_prepare_cached(run->db, sql_new_by_severity, &st, err);
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, week);
+    db_bind_int64(st, 2, week);
+    db_bind_int64(st, 3, week - REPORT_WEEK);
+    db_bind_int64(st, 4, run->at);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        int64_t sev = db_column_int64(st, 0);
+
+        for (int w = 0; w < 2; w++) {
+            int64_t n = db_column_int64(st, 1 + w);
+
+            total[w] += n;
+            if (sev >= IOC_SEV_LOW && sev <= IOC_SEV_CRITICAL)
+                by_sev[sev][w] += n;
+        }
+    }
+    db_reset(st);
+    if (rc < 0)
+        return rc;
+
+    *new_out = json_pack("{s:I, s:I, s:o}", "this_week", (json_int_t)total[0],
+                         "last_week", (json_int_t)total[1], "change_percent",
+                         report_change(total[0], total[1]));
+    trends = json_array();
+    for (size_t i = 0; i < ARRAY_SIZE(trend_order); i++) {
+        const int64_t *n = by_sev[trend_order[i]];
+
+        json_array_append_new(
+            trends, json_pack("{s:s, s:I, s:I, s:o}", "severity",
+                              ioc_severity_name(trend_order[i]), "this_week",
+                              (json_int_t)n[0], "last_week", (json_int_t)n[1],
+                              "change", report_change(n[0], n[1])));
+    }
+    *trends_out = trends;
+    *this_week_out = total[0];
+    return 0;
+}
+
+/* [{key: name, count, percent}] of new indicators in W grouped by sql. */
+static int top_counts(struct report_run *run, const char *sql, const char *key,
+                      int64_t total, json_t **out, struct iocm_err *err)
+{
+    struct db_stmt *st;
+    json_t *arr;
+    int rc;
+
+    rc = db_prepare_cached(run->db, sql, &st, err);
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, run->at - REPORT_WEEK);
+    db_bind_int64(st, 2, run->at);
+    arr = json_array();
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        const char *name = db_column_text(st, 0);
+        int64_t n = db_column_int64(st, 1);
+
+        json_array_append_new(
+            arr, json_pack("{s:s, s:I, s:o}", key, name ? name : "", "count",
+                           (json_int_t)n, "percent", report_percent(n, total)));
+    }
+    db_reset(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    report_sort_counts(arr, key, REPORT_TOP_MAX);
+    *out = arr;
+    return 0;
+}
+
+/* One actor's week, gathered from the audit log. */
+struct actor_week {
+    char *name;
+    int64_t actions;
+    int64_t iocs_created;
+    json_t *by_action; /* [{"action", "count"}], sorted before output */
+};
+
+static int cmp_actor_week(const void *a, const void *b)
+{
+    const struct actor_week *x = a, *y = b;
+
+    if (x->actions != y->actions)
+        return x->actions > y->actions ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static json_t *by_action_object(json_t *pairs)
+{
+    json_t *obj = json_object();
+    size_t i;
+    json_t *e;
+
+    report_sort_counts(pairs, "action", json_array_size(pairs));
+    json_array_foreach(pairs, i, e)
+        json_object_set(obj, json_string_value(json_object_get(e, "action")),
+                        json_object_get(e, "count"));
+    return obj;
+}
+
+static int read_actors(struct report_run *run, struct actor_week **out,
+                       size_t *nr_out, int64_t *total_out, struct iocm_err *err)
+{
+    struct actor_week *v = NULL;
+    size_t nr = 0, alloc = 0;
+    struct db_stmt *st;
+    int rc;
+
+    *total_out = 0;
+    rc = db_prepare_cached(run->db, sql_audit_by_actor, &st, err);
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, run->at - REPORT_WEEK);
+    db_bind_int64(st, 2, run->at);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        const char *actor = db_column_text(st, 0);
+        const char *action = db_column_text(st, 1);
+        int64_t n = db_column_int64(st, 2);
+
+        if (!actor)
+            actor = "";
+        if (!nr || strcmp(v[nr - 1].name, actor) != 0) {
+            ALLOC_GROW(v, nr + 1, alloc);
+            v[nr].name = xstrdup(actor);
+            v[nr].actions = 0;
+            v[nr].iocs_created = 0;
+            v[nr].by_action = json_array();
+            nr++;
+        }
+        v[nr - 1].actions += n;
+        *total_out += n;
+        json_array_append_new(v[nr - 1].by_action,
+                              json_pack("{s:s, s:I}", "action",
+                                        action ? action : "", "count",
+                                        (json_int_t)n));
+    }
+    db_reset(st);
+    *out = v;
+    *nr_out = nr;
+    return rc < 0 ? rc : 0;
+}
+
+static int read_created_by(struct report_run *run, struct actor_week *v,
+                           size_t nr, struct iocm_err *err)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare_cached(run->db, sql_created_by, &st, err);
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, run->at - REPORT_WEEK);
+    db_bind_int64(st, 2, run->at);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        const char *who = db_column_text(st, 0);
+
+        for (size_t i = 0; who && i < nr; i++)
+            if (strcmp(v[i].name, who) == 0)
+                v[i].iocs_created = db_column_int64(st, 1);
+    }
+    db_reset(st);
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * Users are the actors of the audit events in W, the system actor
+ * included (imports and expiry runs are work done too). iocs_created
+ * counts the new (non-draft) indicators of W whose created_by is the user,
+ * so it agrees with new_iocs.
+ */
+static int user_activity(struct report_run *run, json_t **out,
+                         struct iocm_err *err)
+{
+    struct actor_week *v = NULL;
+    size_t nr = 0;
+    int64_t total;
+    json_t *users;
+    int rc;
+
+    rc = read_actors(run, &v, &nr, &total, err);
+    if (rc == 0)
+        rc = read_created_by(run, v, nr, err);
+    if (rc == 0) {
+        qsort(v, nr, sizeof(*v), cmp_actor_week);
+        users = json_array();
+        for (size_t i = 0; i < nr && i < REPORT_TOP_MAX; i++)
+            json_array_append_new(
+                users,
+                json_pack("{s:s, s:I, s:I, s:o}", "username", v[i].name,
+                          "actions", (json_int_t)v[i].actions, "iocs_created",
+                          (json_int_t)v[i].iocs_created, "by_action",
+                          by_action_object(v[i].by_action)));
+        *out = json_pack("{s:I, s:I, s:o}", "active_users", (json_int_t)nr,
+                         "total_actions", (json_int_t)total, "users", users);
+    }
+    for (size_t i = 0; i < nr; i++) {
+        free(v[i].name);
+        json_decref(v[i].by_action);
+    }
+    free(v);
+    return rc;
+}
+
+static int expiring(struct report_run *run, json_t **out, int64_t *withheld,
+                    struct iocm_err *err)
+{
+    int64_t count_params[] = { run->s->max_tlp, run->at,
+                               run->at + REPORT_WEEK };
+    int64_t list_params[] = { run->at, run->at + REPORT_WEEK, run->s->max_tlp,
+                              REPORT_EXPIRING_ITEMS_MAX };
+    json_t *items = json_array();
+    int64_t n[2];
+    int rc;
+
+    rc = report_query_ints(run->db, sql_expiring_counts, count_params,
+                           ARRAY_SIZE(count_params), n, ARRAY_SIZE(n), err);
+    if (rc == 0)
+        rc = report_list_items(run, sql_expiring_items, list_params,
+                               ARRAY_SIZE(list_params), items, err);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:I, s:o}", "total", (json_int_t)n[0], "items", items);
+    *withheld = n[1];
+    return 0;
+}
+
+int report_weekly_build(struct report_run *run, json_t *model,
+                        struct iocm_err *err)
+{
+    struct report_active active;
+    json_t *new_iocs = NULL, *trends = NULL, *types = NULL, *sources = NULL;
+    json_t *users = NULL, *soon = NULL, *enrichment = NULL;
+    int64_t this_week = 0, withheld = 0;
+    int rc;
+
+    rc = new_and_trends(run, &new_iocs, &trends, &this_week, err);
+    if (rc == 0)
+        rc = report_active_read(run->db, run->at, &active, err);
+    if (rc == 0)
+        rc = top_counts(run, sql_new_by_type, "type", this_week, &types, err);
+    if (rc == 0)
+        rc = top_counts(run, sql_new_by_source, "source", this_week, &sources,
+                        err);
+    if (rc == 0)
+        rc = user_activity(run, &users, err);
+    if (rc == 0)
+        rc = expiring(run, &soon, &withheld, err);
+    if (rc == 0)
+        rc = report_enrichment(run->db, run->at - REPORT_WEEK, run->at, &active,
+                               &enrichment, err);
+    if (rc < 0)
+        goto out;
+
+    json_object_set(model, "new_iocs", new_iocs);
+    json_object_set_new(model, "active_total", json_integer(active.total));
+    json_object_set(model, "severity_trends", trends);
+    json_object_set(model, "top_types", types);
+    json_object_set(model, "top_sources", sources);
+    json_object_set(model, "user_activity", users);
+    json_object_set(model, "expiring", soon);
+    json_object_set(model, "enrichment", enrichment);
+    json_object_set_new(json_object_get(model, "tlp"), "withheld",
+                        json_integer(withheld));
+out:
+    json_decref(new_iocs);
+    json_decref(trends);
+    json_decref(types);
+    json_decref(sources);
+    json_decref(users);
+    json_decref(soon);
+    json_decref(enrichment);
+    return rc;
+}
+
+const char *const report_weekly_sql[] = {
+    sql_new_by_severity, sql_new_by_type,
+    sql_new_by_source,   sql_audit_by_actor,
+    sql_created_by,      sql_expiring_counts,
+    sql_expiring_items,  NULL,
+};
