@@ -301,37 +301,42 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
                     const struct ioc_upsert_opts *opts, int64_t *id_out,
                     enum ioc_upsert_outcome *outcome_out, struct iocm_err *err)
 {
-    struct ioc_count_delta local;
     static const char *const actions[] = {
         [IOC_UPSERT_CREATED] = "ioc.create",
         [IOC_UPSERT_SEEN_AGAIN] = "ioc.seen",
         [IOC_UPSERT_REACTIVATED] = "ioc.reactivate",
     };
     enum ioc_upsert_outcome outcome = IOC_UPSERT_CREATED;
+    struct ioc_upsert_opts o = *opts;
+    struct ioc_count_delta local;
     int64_t id = 0;
     int rc;
-    struct ioc_upsert_opts o = *opts;
+    /* A batch (pending counters) runs inside the caller's transaction,
+     * which a failure rolls back whole: no savepoint per row. */
+    bool own_tx = !o.pending;
 
-    if (!o.pending) {
+    if (own_tx) {
         ioc_count_delta_init(&local);
         o.pending = &local;
+        rc = db_begin(db, err);
+        if (rc < 0)
+            return rc;
     }
-    rc = db_begin(db, err);
-    if (rc < 0)
-        return rc;
     rc = insert_new(db, in, &o, &id, err);
     if (rc == 0 && !id)
         rc = update_existing(db, in, &o, &id, &outcome, err);
     if (rc == 0 && o.audit)
         rc = audit_ioc(db, o.now, o.actor, actions[outcome], id,
                        audit_details(in), err);
-    if (rc == 0 && o.pending == &local)
-        rc = ioc_counts_apply(db, &local, err);
-    if (rc < 0) {
-        db_rollback(db, NULL);
-        return rc;
+    if (own_tx) {
+        if (rc == 0)
+            rc = ioc_counts_apply(db, &local, err);
+        if (rc < 0) {
+            db_rollback(db, NULL);
+            return rc;
+        }
+        rc = db_commit(db, err);
     }
-    rc = db_commit(db, err);
     if (rc < 0)
         return rc;
     if (id_out)

@@ -73,7 +73,11 @@ struct ioc_upsert_opts {
     int64_t now;
     /* One audit event per indicator; bulk imports write one per import. */
     bool audit;
-    /* Where counter changes go; NULL applies them at once. */
+    /*
+     * Where counter changes go. NULL: the upsert runs in a transaction of
+     * its own and applies them. Set: the caller holds a transaction (a
+     * batch) and applies them with ioc_counts_apply before committing.
+     */
     struct ioc_count_delta *pending;
 };
 
