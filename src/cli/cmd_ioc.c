@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_filter.h"
 #include "cli/cli_table.h"
 #include "db/db.h"
 #include "ioc/ioc.h"
@@ -81,14 +82,8 @@ enum {
     OPT_EXTEND,
     OPT_ADD_TAG,
     OPT_REMOVE_TAG,
-    OPT_SINCE,
-    OPT_UNTIL,
-    OPT_SEARCH,
-    OPT_TAG,
     OPT_LIMIT,
     OPT_ALL,
-    OPT_FP,
-    OPT_MAX_TLP,
 };
 
 static const struct option field_opts[] = {
@@ -435,96 +430,19 @@ static int show(struct cli_ctx *ctx, int argc, char **argv,
 static const char list_usage[] =
     "usage: iocm ioc list [filters] [--limit N | --all] [--json]\n"
     "\n"
-    "Lists indicators, newest first (50 unless --limit or --all).\n"
+    "Lists indicators of any status, newest first (50 unless --limit or "
+    "--all).\n"
     "\n"
-    "Filters:\n"
-    "  --type T          one type\n"
-    "  --severity S      one severity\n"
-    "  --tlp L           one TLP label; --max-tlp L for L and below\n"
-    "  --status S        one status (default: any)\n"
-    "  --source S        exact source\n"
-    "  --tag T           carrying tag T\n"
-    "  --since TIME      created at or after TIME (ISO 8601, or 24h, 7d)\n"
-    "  --until TIME      created before TIME\n"
-    "  --search TEXT     TEXT in the value or description\n"
-    "  --include-false-positives\n";
+    "Filters:\n" CLI_FILTER_HELP;
 
 static const struct option list_opts[] = {
-    { "type", required_argument, NULL, OPT_TYPE },
-    { "severity", required_argument, NULL, OPT_SEVERITY },
-    { "tlp", required_argument, NULL, OPT_TLP },
-    { "max-tlp", required_argument, NULL, OPT_MAX_TLP },
-    { "status", required_argument, NULL, OPT_STATUS },
-    { "source", required_argument, NULL, OPT_SOURCE },
-    { "tag", required_argument, NULL, OPT_TAG },
-    { "since", required_argument, NULL, OPT_SINCE },
-    { "until", required_argument, NULL, OPT_UNTIL },
-    { "search", required_argument, NULL, OPT_SEARCH },
+    CLI_FILTER_OPTIONS,
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "all", no_argument, NULL, OPT_ALL },
-    { "include-false-positives", no_argument, NULL, OPT_FP },
     { "json", no_argument, NULL, OPT_JSON },
     { "help", no_argument, NULL, 'h' },
     { 0 },
 };
-
-int cli_parse_filter_option(struct cli_ctx *ctx, int c, struct ioc_filter *f,
-                            struct strbuf *tag, struct iocm_err *err);
-
-/* Parses one filter option of `ioc list` (and `export`). Returns 1 when c
- * is not a filter option. */
-int cli_parse_filter_option(struct cli_ctx *ctx, int c, struct ioc_filter *f,
-                            struct strbuf *tag, struct iocm_err *err)
-{
-    enum ioc_type type;
-    enum ioc_severity sev;
-    enum ioc_status status;
-    enum tlp tlp;
-    int rc;
-
-    switch (c) {
-    case OPT_TYPE:
-        rc = ioc_type_parse(optarg, &type, err);
-        f->type = (int)type;
-        return rc;
-    case OPT_SEVERITY:
-        rc = ioc_severity_parse(optarg, &sev, err);
-        f->severity = (int)sev;
-        return rc;
-    case OPT_TLP:
-        rc = tlp_parse(optarg, &tlp, err);
-        f->tlp = (int)tlp;
-        return rc;
-    case OPT_MAX_TLP:
-        rc = tlp_parse(optarg, &tlp, err);
-        f->max_tlp = (int)tlp;
-        return rc;
-    case OPT_STATUS:
-        rc = ioc_status_parse(optarg, &status, err);
-        f->status = (int)status;
-        return rc;
-    case OPT_SOURCE:
-        f->source = optarg;
-        return 0;
-    case OPT_TAG:
-        strbuf_reset(tag);
-        strbuf_addstr(tag, optarg);
-        strbuf_tolower(tag);
-        f->tag = tag->buf;
-        return 0;
-    case OPT_SINCE:
-        return isotime_parse_since(optarg, ctx->now, &f->since, err);
-    case OPT_UNTIL:
-        return isotime_parse_since(optarg, ctx->now, &f->until, err);
-    case OPT_SEARCH:
-        f->search = optarg;
-        return 0;
-    case OPT_FP:
-        f->include_false_positives = 1;
-        return 0;
-    }
-    return 1;
-}
 
 struct list_state {
     bool json;
@@ -584,7 +502,7 @@ static int list(struct cli_ctx *ctx, int argc, char **argv,
         } else if (c == OPT_ALL) {
             limit = 0;
         } else {
-            rc = cli_parse_filter_option(ctx, c, &f, &tag, err);
+            rc = cli_filter_option(ctx, c, &f, &tag, err);
         }
         if (rc < 0)
             goto out;
