@@ -256,13 +256,15 @@ static void add_utc_offset(struct strbuf *sb, int64_t t, const char *tz)
                 labs(off) % 3600 / 60);
 }
 
-/* "in 2d 5h", "in 5h 12m", "in 12m". */
+/* "in 2d 5h", "in 3d", "in 5h 12m", "in 12m". */
 static void add_time_left(struct strbuf *sb, int64_t secs)
 {
     int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
 
-    if (d)
+    if (d && h)
         strbuf_addf(sb, "in %lldd %lldh", (long long)d, (long long)h);
+    else if (d)
+        strbuf_addf(sb, "in %lldd", (long long)d);
     else if (h)
         strbuf_addf(sb, "in %lldh %lldm", (long long)h, (long long)m);
     else
@@ -521,8 +523,7 @@ static json_t *cards_text(json_t *cards)
     return table;
 }
 
-static void enrichment_card(json_t *cards, const json_t *enrichment,
-                            const char *period)
+static void enrichment_card(json_t *cards, const json_t *enrichment)
 {
     struct strbuf sb = STRBUF_INIT;
     int64_t attempted = jint(enrichment, "attempted");
@@ -531,12 +532,12 @@ static void enrichment_card(json_t *cards, const json_t *enrichment,
         add_count(&sb, jint(enrichment, "succeeded"));
         strbuf_addstr(&sb, " of ");
         add_count(&sb, attempted);
-        strbuf_addf(&sb, " attempts, %s", period);
+        strbuf_addstr(&sb, " lookups succeeded");
     } else {
-        strbuf_addf(&sb, "no attempts %s", period);
+        strbuf_addstr(&sb, "no lookups");
     }
     json_array_append_new(
-        cards, card("Enrichment success",
+        cards, card("Enrichment",
                     percent_text(json_object_get(enrichment, "success_rate")),
                     sb.buf, NULL));
     strbuf_release(&sb);
@@ -569,8 +570,7 @@ static void daily_view(const json_t *model, const struct report_settings *s,
     json_array_append_new(cards, card("High / critical",
                                       count_text(jint(high, "total")),
                                       "new in the last 24 hours", NULL));
-    enrichment_card(cards, json_object_get(model, "enrichment"),
-                    "last 24 hours");
+    enrichment_card(cards, json_object_get(model, "enrichment"));
     json_object_set_new(view, "cards_text", cards_text(cards));
     json_object_set_new(view, "cards", cards);
     json_object_set_new(view, "new_iocs",
@@ -732,7 +732,7 @@ static void weekly_view(const json_t *model, const struct report_settings *s,
                                       "new this week",
                                       change_view(hi_change, hi_now)));
     json_decref(hi_change);
-    enrichment_card(cards, json_object_get(model, "enrichment"), "this week");
+    enrichment_card(cards, json_object_get(model, "enrichment"));
     json_object_set_new(view, "cards_text", cards_text(cards));
     json_object_set_new(view, "cards", cards);
     json_object_set_new(

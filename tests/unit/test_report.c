@@ -231,7 +231,10 @@ static const struct {
     { 3, "vt", -15 * DAY, "success" },
 };
 
+/* The dataset's database: a SQLite file, or the PostgreSQL database of
+ * IOCM_TEST_PG_URL (its public schema emptied first). */
 struct fixture {
+    const char *pg_url; /* NULL: SQLite */
     char dir[256];
     struct db *db;
 };
@@ -399,12 +402,24 @@ static void build_dataset(struct db *db)
 
 static int setup_dataset(void **state)
 {
+    struct iocm_err err = IOCM_ERR_INIT;
     struct strbuf url = STRBUF_INIT;
 
     (void)state;
-    make_temp_dir(fx.dir, sizeof(fx.dir));
-    strbuf_addf(&url, "sqlite:%s/report.db", fx.dir);
-    fx.db = open_db(url.buf);
+    if (fx.pg_url) {
+        strbuf_addstr(&url, fx.pg_url);
+        check(db_open(url.buf, &fx.db, &err), &err, "db_open");
+        check(db_exec(fx.db,
+                      "DROP SCHEMA IF EXISTS public CASCADE;"
+                      "CREATE SCHEMA public",
+                      &err),
+              &err, "empty the schema");
+        check(db_migrate(fx.db, &err), &err, "db_migrate");
+    } else {
+        make_temp_dir(fx.dir, sizeof(fx.dir));
+        strbuf_addf(&url, "sqlite:%s/report.db", fx.dir);
+        fx.db = open_db(url.buf);
+    }
     strbuf_release(&url);
     build_dataset(fx.db);
     return 0;
@@ -414,7 +429,10 @@ static int teardown_dataset(void **state)
 {
     (void)state;
     db_close(fx.db);
-    nftw(fx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    fx.db = NULL;
+    if (fx.dir[0])
+        nftw(fx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    fx.dir[0] = '\0';
     return 0;
 }
 
@@ -1290,6 +1308,8 @@ static void test_query_plans_follow_the_window(void **state)
     };
 
     (void)state;
+    if (db_get_kind(fx.db) != DB_SQLITE)
+        skip();
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
         for (size_t q = 0; lists[l][q]; q++) {
             struct iocm_err err = IOCM_ERR_INIT;
@@ -1318,7 +1338,9 @@ static void test_query_plans_follow_the_window(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    /* On the dataset, against SQLite and, when a server is given, against
+     * PostgreSQL: the SQL is the same and so must be every figure. */
+    const struct CMUnitTest dataset_tests[] = {
         cmocka_unit_test(test_daily_header_keys),
         cmocka_unit_test(test_daily_new_excludes_drafts_and_lists_newest_first),
         cmocka_unit_test(test_daily_high_severity_lists_critical_before_high),
@@ -1335,9 +1357,6 @@ int main(void)
         cmocka_unit_test(test_weekly_expiring_soonest_first),
         cmocka_unit_test(test_weekly_enrichment_over_the_week),
         cmocka_unit_test(test_tlp_ceiling_withholds_and_labels),
-        cmocka_unit_test(test_empty_database_reports_zero_and_null),
-        cmocka_unit_test(test_weekly_lists_ten_most_active_users),
-        cmocka_unit_test(test_subject_and_period_key_use_the_time_zone),
         cmocka_unit_test(test_subject_carries_the_label_of_listed_items),
         cmocka_unit_test(test_bad_settings_are_config_errors),
         cmocka_unit_test(
@@ -1348,7 +1367,30 @@ int main(void)
         cmocka_unit_test(test_json_output_prints_one_decimal),
         cmocka_unit_test(test_query_plans_follow_the_window),
     };
+    /* Each on its own in-memory SQLite database. */
+    const struct CMUnitTest standalone_tests[] = {
+        cmocka_unit_test(test_empty_database_reports_zero_and_null),
+        cmocka_unit_test(test_weekly_lists_ten_most_active_users),
+        cmocka_unit_test(test_subject_and_period_key_use_the_time_zone),
+    };
+    const char *pg_url = getenv("IOCM_TEST_PG_URL");
+    int failed;
 
     jsonx_init();
-    return cmocka_run_group_tests(tests, setup_dataset, teardown_dataset);
+    failed = _cmocka_run_group_tests("report", standalone_tests,
+                                     ARRAY_SIZE(standalone_tests), NULL, NULL);
+    failed += _cmocka_run_group_tests("report on sqlite", dataset_tests,
+                                      ARRAY_SIZE(dataset_tests), setup_dataset,
+                                      teardown_dataset);
+    if (pg_url && *pg_url) {
+        fx.pg_url = pg_url;
+        failed += _cmocka_run_group_tests("report on postgresql", dataset_tests,
+                                          ARRAY_SIZE(dataset_tests),
+                                          setup_dataset, teardown_dataset);
+    } else {
+        printf("[ SKIPPED  ] report on postgresql: IOCM_TEST_PG_URL is not "
+               "set (run the report-postgres test)\n");
+        fflush(stdout);
+    }
+    return failed;
 }
