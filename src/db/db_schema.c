@@ -100,10 +100,16 @@ static const char migration_1[] =
     "  message_id TEXT,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  last_error TEXT,"
+    "  is_forced INTEGER NOT NULL DEFAULT 0,"
     "  created_at BIGINT NOT NULL,"
     "  updated_at BIGINT NOT NULL"
     ");"
-    "CREATE INDEX report_sends_period ON report_sends (kind, period);";
+    "CREATE INDEX report_sends_period ON report_sends (kind, period);"
+    /* A report is sent once per period: a run claims the period by
+     * inserting its row, and a second run (or one at the same moment)
+     * hits this index. Failed sends and --force sends do not hold it. */
+    "CREATE UNIQUE INDEX report_sends_once ON report_sends (kind, period) "
+    "WHERE is_forced = 0 AND status <> 'failed';";
 
 const struct db_migration db_migrations[] = {
     {1, "users, tokens, iocs, audit, enrichment, report sends", migration_1},
