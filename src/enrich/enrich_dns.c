@@ -210,6 +210,12 @@ static int query(struct dns_state *ds, const char *name, int type, json_t *list,
                                  "no answer from the DNS server for '%s' "
                                  "within %d s",
                                  name, ds->timeout_s);
+            /* res_send tells a server that is not there by errno only. */
+            if (errno == ECONNREFUSED)
+                return iocm_fail(err, IOCM_ENET,
+                                 "cannot reach the DNS server for '%s': "
+                                 "connection refused",
+                                 name);
             return iocm_fail(err, IOCM_ENET,
                              "DNS server failure resolving '%s' (SERVFAIL)",
                              name);
