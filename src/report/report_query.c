@@ -75,7 +75,7 @@ static int subtract_rows(struct db *db, const char *sql, const int64_t *params,
     if (rc < 0)
         return rc;
     bind_ints(st, params, nparams);
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         enum ioc_type t;
         int64_t n = db_column_int64(st, 2);
 
@@ -173,7 +173,7 @@ int report_list_items(struct report_run *run, const char *sql,
     if (rc < 0)
         return rc;
     bind_ints(st, params, nparams);
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         enum tlp tlp;
 
         json_array_append_new(items, item_from_row(st, &tlp));

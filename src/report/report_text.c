@@ -73,15 +73,15 @@ json_t *report_text_table(const struct report_text_col *cols, size_t ncols,
 {
     size_t widths[REPORT_TEXT_MAX_COLS] = { 0 };
     struct strbuf rule = STRBUF_INIT;
-    json_t *table, *out_rows, *row;
-    size_t i;
+    size_t nrows = json_array_size(rows);
+    json_t *table, *out_rows;
 
     if (ncols > REPORT_TEXT_MAX_COLS)
         ncols = REPORT_TEXT_MAX_COLS;
     for (size_t c = 0; c < ncols; c++) {
         widths[c] = report_text_width(cols[c].header);
-        json_array_foreach(rows, i, row)
-        {
+        for (size_t i = 0; i < nrows; i++) {
+            json_t *row = json_array_get(rows, i);
             size_t w = report_text_width(cell(row, cols[c].key));
 
             if (w > widths[c])
@@ -95,8 +95,10 @@ json_t *report_text_table(const struct report_text_col *cols, size_t ncols,
             strbuf_addch(&rule, '-');
     }
     out_rows = json_array();
-    json_array_foreach(rows, i, row) json_array_append_new(
-        out_rows, text_row(cols, ncols, widths, row, false));
+    for (size_t i = 0; i < nrows; i++)
+        json_array_append_new(
+            out_rows,
+            text_row(cols, ncols, widths, json_array_get(rows, i), false));
     table = json_object();
     json_object_set_new(table, "header",
                         text_row(cols, ncols, widths, NULL, true));

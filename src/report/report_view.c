@@ -69,6 +69,12 @@ static const struct {
 #define COLOR_NEUTRAL "#475467"
 #define COLOR_NEW     "#6941C6"
 
+/* Table rows alternate backgrounds, so long rows stay easy to follow. */
+static const char *row_bg(size_t index)
+{
+    return index % 2 ? "#F9FAFB" : "#FFFFFF";
+}
+
 static const char *const months[] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December",
@@ -368,7 +374,7 @@ static json_t *item_row(const json_t *item, const struct report_settings *s,
     strbuf_addf(&sb, "TLP:%s", tlp_name(tlp));
     set_buf(row, "tlp_text", &sb);
     set_str(row, "tlp_color", tlp_info[tlp].color);
-    set_str(row, "row_bg", index % 2 ? "#F9FAFB" : "#FFFFFF");
+    set_str(row, "row_bg", row_bg(index));
     strbuf_release(&sb);
     strbuf_release(&value);
     return row;
@@ -397,24 +403,25 @@ static json_t *item_section(const json_t *list, const char *total_key,
                             bool is_expiring)
 {
     json_t *items = json_object_get(list, "items");
+    size_t n = json_array_size(items);
     int64_t total = jint(list, total_key);
-    json_t *rows = json_array(), *sec, *item;
-    size_t i;
+    json_t *rows = json_array(), *sec;
 
-    json_array_foreach(items, i, item)
-        json_array_append_new(rows, item_row(item, s, at, i));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(rows,
+                              item_row(json_array_get(items, i), s, at, i));
     sec = json_object();
     json_object_set_new(sec, "total_text", count_text(total));
-    json_object_set_new(sec, "has_rows", json_boolean(i > 0));
+    json_object_set_new(sec, "has_rows", json_boolean(n > 0));
     json_object_set_new(
         sec, "text",
         is_expiring
             ? report_text_table(expiring_cols, ARRAY_SIZE(expiring_cols), rows)
             : report_text_table(item_cols, ARRAY_SIZE(item_cols), rows));
-    if ((int64_t)i < total) {
+    if ((int64_t)n < total) {
         struct strbuf sb = STRBUF_INIT;
 
-        strbuf_addf(&sb, "Showing %zu of ", i);
+        strbuf_addf(&sb, "Showing %zu of ", n);
         add_count(&sb, total);
         strbuf_addstr(&sb, ".");
         set_buf(sec, "more", &sb);
@@ -432,46 +439,61 @@ static const struct report_text_col bar_cols[] = {
 };
 
 /*
- * Horizontal bars for [{name_key, count, percent}]: each row gets fill and
- * rest (integer percentages of the bar's width, scaled to the largest
- * count so the longest bar spans the column) and a text bar.
+ * One HTML bar of n on a scale whose longest bar is max: the members
+ * <prefix>fill and <prefix>rest (integer percentages of the bar's width;
+ * anything above zero shows at least 1%) and <prefix>has_fill and
+ * <prefix>has_rest (a cell of width 0 would still show in some clients).
  */
+static void set_bar(json_t *row, const char *prefix, int64_t n, int64_t max)
+{
+    int64_t fill = max > 0 ? (n * 100 + max / 2) / max : 0;
+    char key[32];
+
+    if (n > 0 && fill < 1)
+        fill = 1;
+    snprintf(key, sizeof(key), "%sfill", prefix);
+    json_object_set_new(row, key, json_integer(fill));
+    snprintf(key, sizeof(key), "%srest", prefix);
+    json_object_set_new(row, key, json_integer(100 - fill));
+    snprintf(key, sizeof(key), "%shas_fill", prefix);
+    json_object_set_new(row, key, json_boolean(fill > 0));
+    snprintf(key, sizeof(key), "%shas_rest", prefix);
+    json_object_set_new(row, key, json_boolean(fill < 100));
+}
+
+/* Horizontal bars for [{name_key, count, percent}], scaled to the largest
+ * count so the longest bar spans the column, and their text form. */
 static json_t *bar_section(const json_t *arr, const char *name_key,
                            const char *header)
 {
     struct strbuf sb = STRBUF_INIT;
     struct report_text_col cols[ARRAY_SIZE(bar_cols)];
-    json_t *rows = json_array(), *sec, *e;
+    size_t nrows = json_array_size(arr);
+    json_t *rows = json_array(), *sec;
     int64_t max = 0;
-    size_t i;
 
-    json_array_foreach(arr, i, e) if (jint(e, "count") > max) max =
-        jint(e, "count");
-    json_array_foreach(arr, i, e)
-    {
+    for (size_t i = 0; i < nrows; i++)
+        if (jint(json_array_get(arr, i), "count") > max)
+            max = jint(json_array_get(arr, i), "count");
+    for (size_t i = 0; i < nrows; i++) {
+        const json_t *e = json_array_get(arr, i);
         int64_t n = jint(e, "count");
-        int64_t fill = max ? (n * 100 + max / 2) / max : 0;
         json_t *row = json_object();
 
-        if (n > 0 && fill < 1)
-            fill = 1;
         set_str(row, "name", jstr(e, name_key));
         json_object_set_new(row, "count_text", count_text(n));
         json_object_set_new(row, "percent_text",
                             percent_text(json_object_get(e, "percent")));
-        json_object_set_new(row, "fill", json_integer(fill));
-        json_object_set_new(row, "rest", json_integer(100 - fill));
-        json_object_set_new(row, "has_fill", json_boolean(fill > 0));
-        json_object_set_new(row, "has_rest", json_boolean(fill < 100));
+        set_bar(row, "", n, max);
         report_text_bar(&sb, n, max, TEXT_BAR_WIDTH);
         set_buf(row, "bar_text", &sb);
-        set_str(row, "row_bg", i % 2 ? "#F9FAFB" : "#FFFFFF");
+        set_str(row, "row_bg", row_bg(i));
         json_array_append_new(rows, row);
     }
     memcpy(cols, bar_cols, sizeof(cols));
     cols[0].header = header;
     sec = json_object();
-    json_object_set_new(sec, "has_rows", json_boolean(i > 0));
+    json_object_set_new(sec, "has_rows", json_boolean(nrows > 0));
     json_object_set_new(sec, "text",
                         report_text_table(cols, ARRAY_SIZE(cols), rows));
     json_object_set_new(sec, "rows", rows);
@@ -500,11 +522,10 @@ static const struct report_text_col card_cols[] = {
  * lines in text; the text detail carries the change when there is one. */
 static json_t *cards_text(json_t *cards)
 {
-    json_t *rows = json_array(), *c, *table;
-    size_t i;
+    json_t *rows = json_array(), *table;
 
-    json_array_foreach(cards, i, c)
-    {
+    for (size_t i = 0; i < json_array_size(cards); i++) {
+        const json_t *c = json_array_get(cards, i);
         json_t *row = json_deep_copy(c);
         json_t *change = json_object_get(c, "change");
 
@@ -601,40 +622,32 @@ static const struct report_text_col user_cols[] = {
 static json_t *trends_view(const json_t *trends)
 {
     struct strbuf sb = STRBUF_INIT;
-    json_t *rows = json_array(), *sec, *e;
+    size_t nrows = json_array_size(trends);
+    json_t *rows = json_array(), *sec;
     int64_t max = 0;
-    size_t i;
 
-    json_array_foreach(trends, i, e)
-    {
+    for (size_t i = 0; i < nrows; i++) {
+        const json_t *e = json_array_get(trends, i);
+
         if (jint(e, "this_week") > max)
             max = jint(e, "this_week");
         if (jint(e, "last_week") > max)
             max = jint(e, "last_week");
     }
-    json_array_foreach(trends, i, e)
-    {
+    for (size_t i = 0; i < nrows; i++) {
         static const char *const which[] = { "this", "last" };
+        const json_t *e = json_array_get(trends, i);
         json_t *row = json_object(), *change;
 
         set_severity(row, jstr(e, "severity"));
         for (int w = 0; w < 2; w++) {
             int64_t n = jint(e, w ? "last_week" : "this_week");
-            int64_t fill = max ? (n * 100 + max / 2) / max : 0;
             char key[16];
 
-            if (n > 0 && fill < 1)
-                fill = 1;
             snprintf(key, sizeof(key), "%s_text", which[w]);
             json_object_set_new(row, key, count_text(n));
-            snprintf(key, sizeof(key), "%s_fill", which[w]);
-            json_object_set_new(row, key, json_integer(fill));
-            snprintf(key, sizeof(key), "%s_rest", which[w]);
-            json_object_set_new(row, key, json_integer(100 - fill));
-            snprintf(key, sizeof(key), "%s_has_fill", which[w]);
-            json_object_set_new(row, key, json_boolean(fill > 0));
-            snprintf(key, sizeof(key), "%s_has_rest", which[w]);
-            json_object_set_new(row, key, json_boolean(fill < 100));
+            snprintf(key, sizeof(key), "%s_", which[w]);
+            set_bar(row, key, n, max);
         }
         change =
             change_view(json_object_get(e, "change"), jint(e, "this_week"));
@@ -642,11 +655,11 @@ static json_t *trends_view(const json_t *trends)
         json_object_set_new(row, "change", change);
         report_text_bar(&sb, jint(e, "this_week"), max, TEXT_BAR_WIDTH);
         set_buf(row, "bar_text", &sb);
-        set_str(row, "row_bg", i % 2 ? "#F9FAFB" : "#FFFFFF");
+        set_str(row, "row_bg", row_bg(i));
         json_array_append_new(rows, row);
     }
     sec = json_object();
-    json_object_set_new(sec, "has_rows", json_boolean(i > 0));
+    json_object_set_new(sec, "has_rows", json_boolean(nrows > 0));
     json_object_set_new(
         sec, "text",
         report_text_table(trend_cols, ARRAY_SIZE(trend_cols), rows));
@@ -658,29 +671,30 @@ static json_t *trends_view(const json_t *trends)
 static json_t *users_view(const json_t *activity)
 {
     struct strbuf sb = STRBUF_INIT;
-    json_t *rows = json_array(), *sec, *u;
-    size_t i;
+    const json_t *users = json_object_get(activity, "users");
+    size_t nrows = json_array_size(users);
+    json_t *rows = json_array(), *sec;
 
-    json_array_foreach(json_object_get(activity, "users"), i, u)
-    {
+    for (size_t i = 0; i < nrows; i++) {
+        const json_t *u = json_array_get(users, i);
+        json_t *by_action = json_object_get(u, "by_action");
         json_t *row = json_object();
-        const char *action;
-        json_t *n;
 
         set_str(row, "username", jstr(u, "username"));
         json_object_set_new(row, "actions_text",
                             count_text(jint(u, "actions")));
         json_object_set_new(row, "created_text",
                             count_text(jint(u, "iocs_created")));
-        json_object_foreach(json_object_get(u, "by_action"), action, n)
-        {
+        for (void *it = json_object_iter(by_action); it;
+             it = json_object_iter_next(by_action, it)) {
             if (sb.len)
                 strbuf_addstr(&sb, ", ");
-            strbuf_addf(&sb, "%s %lld", action,
-                        (long long)json_integer_value(n));
+            strbuf_addf(
+                &sb, "%s %lld", json_object_iter_key(it),
+                (long long)json_integer_value(json_object_iter_value(it)));
         }
         set_buf(row, "by_action_text", &sb);
-        set_str(row, "row_bg", i % 2 ? "#F9FAFB" : "#FFFFFF");
+        set_str(row, "row_bg", row_bg(i));
         json_array_append_new(rows, row);
     }
     sec = json_object();
@@ -688,7 +702,7 @@ static json_t *users_view(const json_t *activity)
                         count_text(jint(activity, "active_users")));
     json_object_set_new(sec, "total_actions_text",
                         count_text(jint(activity, "total_actions")));
-    json_object_set_new(sec, "has_rows", json_boolean(i > 0));
+    json_object_set_new(sec, "has_rows", json_boolean(nrows > 0));
     json_object_set_new(
         sec, "text", report_text_table(user_cols, ARRAY_SIZE(user_cols), rows));
     json_object_set_new(sec, "rows", rows);
@@ -699,12 +713,12 @@ static json_t *users_view(const json_t *activity)
 static int64_t trend_count(const json_t *trends, const char *severity,
                            const char *week)
 {
-    size_t i;
-    json_t *e;
+    for (size_t i = 0; i < json_array_size(trends); i++) {
+        const json_t *e = json_array_get(trends, i);
 
-    json_array_foreach(trends, i,
-                       e) if (strcmp(jstr(e, "severity"), severity) ==
-                              0) return jint(e, week);
+        if (strcmp(jstr(e, "severity"), severity) == 0)
+            return jint(e, week);
+    }
     return 0;
 }
 
@@ -822,12 +836,12 @@ static void common_view(const json_t *model, const struct report_settings *s,
 /* The mail clients' preview line: the headline numbers. */
 static void preheader(json_t *view)
 {
+    const json_t *cards = json_object_get(view, "cards");
     struct strbuf sb = STRBUF_INIT;
-    size_t i;
-    json_t *c;
 
-    json_array_foreach(json_object_get(view, "cards"), i, c)
-    {
+    for (size_t i = 0; i < json_array_size(cards); i++) {
+        const json_t *c = json_array_get(cards, i);
+
         if (i)
             strbuf_addstr(&sb, " \xc2\xb7 "); /* middle dot */
         strbuf_addf(&sb, "%s: %s", jstr(c, "label"), jstr(c, "value"));

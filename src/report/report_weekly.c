@@ -82,7 +82,7 @@ static int new_and_trends(struct report_run *run, json_t **new_out,
     db_bind_int64(st, 2, week);
     db_bind_int64(st, 3, week - REPORT_WEEK);
     db_bind_int64(st, 4, run->at);
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         int64_t sev = db_column_int64(st, 0);
 
         for (int w = 0; w < 2; w++) {
@@ -129,7 +129,7 @@ static int top_counts(struct report_run *run, const char *sql, const char *key,
     db_bind_int64(st, 1, run->at - REPORT_WEEK);
     db_bind_int64(st, 2, run->at);
     arr = json_array();
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         const char *name = db_column_text(st, 0);
         int64_t n = db_column_int64(st, 1);
 
@@ -167,13 +167,14 @@ static int cmp_actor_week(const void *a, const void *b)
 static json_t *by_action_object(json_t *pairs)
 {
     json_t *obj = json_object();
-    size_t i;
-    json_t *e;
 
     report_sort_counts(pairs, "action", json_array_size(pairs));
-    json_array_foreach(pairs, i, e)
+    for (size_t i = 0; i < json_array_size(pairs); i++) {
+        json_t *e = json_array_get(pairs, i);
+
         json_object_set(obj, json_string_value(json_object_get(e, "action")),
                         json_object_get(e, "count"));
+    }
     return obj;
 }
 
@@ -191,7 +192,7 @@ static int read_actors(struct report_run *run, struct actor_week **out,
         return rc;
     db_bind_int64(st, 1, run->at - REPORT_WEEK);
     db_bind_int64(st, 2, run->at);
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         const char *actor = db_column_text(st, 0);
         const char *action = db_column_text(st, 1);
         int64_t n = db_column_int64(st, 2);
@@ -230,7 +231,7 @@ static int read_created_by(struct report_run *run, struct actor_week *v,
         return rc;
     db_bind_int64(st, 1, run->at - REPORT_WEEK);
     db_bind_int64(st, 2, run->at);
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         const char *who = db_column_text(st, 0);
 
         for (size_t i = 0; who && i < nr; i++)
