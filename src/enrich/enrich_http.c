@@ -276,9 +276,13 @@ void enrich_err_redact(struct iocm_err *err, const char *secret)
 
     if (!err || !n || !strstr(err->msg, secret))
         return;
-    for (p = err->msg; (hit = strstr(p, secret)); p = hit + n) {
+    p = err->msg;
+    hit = strstr(p, secret);
+    while (hit) {
         strbuf_add(&msg, p, (size_t)(hit - p));
         strbuf_addstr(&msg, "***");
+        p = hit + n;
+        hit = strstr(p, secret);
     }
     strbuf_addstr(&msg, p);
     snprintf(err->msg, sizeof(err->msg), "%s", msg.buf);

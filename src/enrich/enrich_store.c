@@ -118,10 +118,15 @@ int enrich_results_for(struct db *db, int64_t ioc_id, json_t **out,
     if (rc < 0)
         goto out;
     db_bind_int64(st, 1, ioc_id);
-    while ((rc = db_step(st, err)) == DB_ROW) {
-        const char *text = db_column_text(st, 2);
-        json_t *result = text ? json_loads(text, 0, NULL) : NULL;
+    for (;;) {
+        const char *text;
+        json_t *result;
 
+        rc = db_step(st, err);
+        if (rc != DB_ROW)
+            break;
+        text = db_column_text(st, 2);
+        result = text ? json_loads(text, 0, NULL) : NULL;
         /* A row that is not JSON (written by hand) is shown as it is. */
         if (!result)
             result = jsonx_string_or_null(text);
@@ -258,9 +263,12 @@ int enrich_store_pending_batch(struct db *db,
         goto out;
     bind_pending(st, rules, nrules, after, upto);
     db_bind_int64(st, pending_params(rules, nrules) + 1, (int64_t)max);
-    while ((rc = db_step(st, err)) == DB_ROW) {
+    for (;;) {
         enum ioc_type type;
 
+        rc = db_step(st, err);
+        if (rc != DB_ROW)
+            break;
         seen++;
         last = db_column_int64(st, 0);
         /* A type this binary does not know cannot be enriched. */
