@@ -260,8 +260,9 @@ static int user_activity(struct report_run *run, json_t **out,
     rc = read_actors(run, &v, &nr, &total, err);
     if (rc == 0)
         rc = read_created_by(run, v, nr, err);
-    if (rc == 0) {
+    if (rc == 0 && nr > 1)
         qsort(v, nr, sizeof(*v), cmp_actor_week);
+    if (rc == 0) {
         users = json_array();
         for (size_t i = 0; i < nr && i < REPORT_TOP_MAX; i++)
             json_array_append_new(
