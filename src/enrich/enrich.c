@@ -6,6 +6,7 @@
  */
 #include "enrich/enrich.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,26 @@ static enum enrich_outcome run_lookup(struct enrich_session *es,
     }
 }
 
+/* Records that provider cannot enrich the indicator, when it was named:
+ * only a provider the caller asked for by name owes an answer. */
+static int not_applicable(struct enrich_session *es, const char *provider,
+                          bool is_named, int64_t ioc_id, enum ioc_type type,
+                          const char *value, int64_t now,
+                          struct enrich_summary *sum, struct iocm_err *err)
+{
+    int rc;
+
+    if (!is_named)
+        return 0;
+    rc = enrich_store_attempt(es->db, ioc_id, provider, now, "not_applicable",
+                              NULL, err);
+    if (rc < 0)
+        return rc;
+    sum->not_applicable++;
+    emit(es, ioc_id, type, value, provider, ENRICH_NOT_APPLICABLE, NULL);
+    return 0;
+}
+
 /* Runs provider sp on one indicator and records what happened. */
 static int run_provider(struct enrich_session *es, struct session_provider *sp,
                         bool is_named, int64_t ioc_id, enum ioc_type type,
@@ -273,10 +294,9 @@ static int run_provider(struct enrich_session *es, struct session_provider *sp,
     long days = es->s->cache_days[p->slot];
     int rc = 0;
 
-    if (!(p->applies_to & ENRICH_TYPE_BIT(type))) {
-        outcome = ENRICH_NOT_APPLICABLE;
-        goto not_applicable;
-    }
+    if (!(p->applies_to & ENRICH_TYPE_BIT(type)))
+        return not_applicable(es, p->name, is_named, ioc_id, type, value, now,
+                              sum, err);
     rc = ensure_ready(es, sp, err);
     if (rc < 0)
         return rc;
@@ -308,6 +328,7 @@ static int run_provider(struct enrich_session *es, struct session_provider *sp,
     }
     switch (outcome) {
     case ENRICH_SUCCESS:
+        assert(ans.result); /* a provider's success always has one */
         rc =
             enrich_store_success(es->db, ioc_id, p->name, now, ans.result, err);
         json_decref(ans.result);
@@ -316,6 +337,8 @@ static int run_provider(struct enrich_session *es, struct session_provider *sp,
         sum->succeeded++;
         break;
     case ENRICH_FAILURE:
+        if (!lerr.msg[0])
+            iocm_fail(&lerr, IOCM_EINTERNAL, "lookup failed");
         rc = enrich_store_attempt(es->db, ioc_id, p->name, now, "failure",
                                   lerr.msg, err);
         if (rc < 0)
@@ -327,24 +350,13 @@ static int run_provider(struct enrich_session *es, struct session_provider *sp,
         sum->deferred++;
         break;
     case ENRICH_NOT_APPLICABLE:
-        goto not_applicable;
+        return not_applicable(es, p->name, is_named, ioc_id, type, value, now,
+                              sum, err);
     default:
         break;
     }
     emit(es, ioc_id, type, value, p->name, outcome,
          outcome == ENRICH_FAILURE ? lerr.msg : NULL);
-    return 0;
-
-not_applicable:
-    /* Only a provider the caller asked for by name owes an answer. */
-    if (!is_named)
-        return 0;
-    rc = enrich_store_attempt(es->db, ioc_id, p->name, now, "not_applicable",
-                              NULL, err);
-    if (rc < 0)
-        return rc;
-    sum->not_applicable++;
-    emit(es, ioc_id, type, value, p->name, outcome, NULL);
     return 0;
 }
 

@@ -24,11 +24,18 @@
  *   rate limited    HTTP 429: not the indicator's fault, so nothing is
  *                   recorded and the indicator stays pending. A Retry-After
  *                   up to max_retry_after seconds is waited out and the
- *                   request retried (twice at most); a longer one, or a
- *                   third 429, parks the provider for the rest of the
- *                   session with a note, and later indicators are deferred.
+ *                   request retried (twice at most); a longer one, none
+ *                   at all (a daily quota), or a third 429 parks the
+ *                   provider for the rest of the session with a note, and
+ *                   later indicators are deferred.
  *   cached          a success younger than the provider's cache TTL exists:
  *                   nothing is fetched or recorded unless force is set.
+ *
+ * What each provider reads: geoip and asn take ipv4, ipv6 and cidr (a
+ * network answers for its first address, and the result names the
+ * database's network); dns takes domains and the host of URLs; virustotal
+ * takes md5, sha1, sha256, url, domain, ipv4 and ipv6; abuseipdb takes
+ * ipv4 and ipv6.
  *
  * Ownership: a session borrows db and the settings (their strings too) for
  * its whole life; results handed out are new JSON references.
