@@ -438,27 +438,25 @@ static const struct report_text_col bar_cols[] = {
     { "percent_text", "Share", true },
 };
 
+#define COLOR_BAR      "#2E90FA"
+#define COLOR_BAR_LAST "#98A2B3" /* last week's bars, behind this week's */
+
 /*
- * One HTML bar of n on a scale whose longest bar is max: the members
- * <prefix>fill and <prefix>rest (integer percentages of the bar's width;
- * anything above zero shows at least 1%) and <prefix>has_fill and
- * <prefix>has_rest (a cell of width 0 would still show in some clients).
+ * One HTML bar of n on a scale whose longest bar is max, for the partial
+ * email/bar.html: {fill, rest, has_fill, has_rest, color}. fill and rest
+ * are integer percentages of the bar's width (anything above zero shows
+ * at least 1%); a cell of width 0 would still show in some clients, hence
+ * has_fill and has_rest.
  */
-static void set_bar(json_t *row, const char *prefix, int64_t n, int64_t max)
+static json_t *bar(int64_t n, int64_t max, const char *color)
 {
     int64_t fill = max > 0 ? (n * 100 + max / 2) / max : 0;
-    char key[32];
 
     if (n > 0 && fill < 1)
         fill = 1;
-    snprintf(key, sizeof(key), "%sfill", prefix);
-    json_object_set_new(row, key, json_integer(fill));
-    snprintf(key, sizeof(key), "%srest", prefix);
-    json_object_set_new(row, key, json_integer(100 - fill));
-    snprintf(key, sizeof(key), "%shas_fill", prefix);
-    json_object_set_new(row, key, json_boolean(fill > 0));
-    snprintf(key, sizeof(key), "%shas_rest", prefix);
-    json_object_set_new(row, key, json_boolean(fill < 100));
+    return json_pack("{s:I, s:I, s:b, s:b, s:s}", "fill", (json_int_t)fill,
+                     "rest", (json_int_t)(100 - fill), "has_fill", fill > 0,
+                     "has_rest", fill < 100, "color", color);
 }
 
 /* Horizontal bars for [{name_key, count, percent}], scaled to the largest
@@ -484,7 +482,7 @@ static json_t *bar_section(const json_t *arr, const char *name_key,
         json_object_set_new(row, "count_text", count_text(n));
         json_object_set_new(row, "percent_text",
                             percent_text(json_object_get(e, "percent")));
-        set_bar(row, "", n, max);
+        json_object_set_new(row, "bar", bar(n, max, COLOR_BAR));
         report_text_bar(&sb, n, max, TEXT_BAR_WIDTH);
         set_buf(row, "bar_text", &sb);
         set_str(row, "row_bg", row_bg(i));
@@ -642,12 +640,14 @@ static json_t *trends_view(const json_t *trends)
         set_severity(row, jstr(e, "severity"));
         for (int w = 0; w < 2; w++) {
             int64_t n = jint(e, w ? "last_week" : "this_week");
+            json_t *b = bar(n, max, w ? COLOR_BAR_LAST : jstr(row, "sev_bar"));
             char key[16];
 
             snprintf(key, sizeof(key), "%s_text", which[w]);
             json_object_set_new(row, key, count_text(n));
-            snprintf(key, sizeof(key), "%s_", which[w]);
-            set_bar(row, key, n, max);
+            json_object_set_new(b, "text", count_text(n));
+            json_object_set_new(b, "is_this_week", json_boolean(!w));
+            json_object_set_new(row, which[w], b);
         }
         change =
             change_view(json_object_get(e, "change"), jint(e, "this_week"));

@@ -1112,7 +1112,7 @@ static const struct render_case {
         ">new<", "2 indicators above TLP:AMBER withheld", "w1[.]example",
         "dave", "WEEKLY_REPORT_RECIPIENTS",
         /* critical's bar this week: 4 of medium's 6 */
-        "<td width=\"67%\" height=\"12\"", NULL },
+        "<td width=\"67%\" height=\"14\" bgcolor=\"#912018\"", NULL },
       { "<style", "<script", "<img", "d41d8cd98f00b204e9800998ecf8427e",
         "cf83e1357eef", ">w1.example", "{{", NULL } },
     { REPORT_DAILY,
