@@ -10,7 +10,7 @@ packages=(
     libsqlite3-dev sqlite3 libpq-dev libcurl4-openssl-dev libmicrohttpd-dev
     libjansson-dev libsodium-dev libmaxminddb-dev libidn2-dev libcmocka-dev
     # tests: SMTP server, PostgreSQL, TLS test CA, MIME parsing, valgrind
-    python3-aiosmtpd postgresql openssl valgrind tzdata jq
+    python3-aiosmtpd postgresql openssl valgrind tzdata jq dnsmasq-base
 )
 
 missing=()
