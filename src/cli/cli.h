@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "ioc/ioc.h"
 
 struct db;
 struct iocm_err;
@@ -90,6 +91,14 @@ int cli_actor(struct cli_ctx *ctx, const char *user, const char **actor,
 
 /* Fills defaults for new indicators from the configuration (TTLs). */
 void cli_ioc_defaults(const struct cli_ctx *ctx, struct ioc_defaults *d);
+
+/*
+ * Finds the indicator a command argument names: a number is an id, any
+ * other text a value (refanged, normalised, its type detected unless
+ * has_type). IOCM_ENOENT when there is none.
+ */
+int cli_ioc_resolve(struct db *db, const char *arg, bool has_type,
+                    enum ioc_type type, struct ioc *out, struct iocm_err *err);
 
 /* Prints a line prefixed with the time, for logs appended by cron. */
 __attribute__((format(printf, 2, 3))) void cli_log_step(struct cli_ctx *ctx,

@@ -304,8 +304,8 @@ out:
  * Finds the indicator an argument names: a number is an id, anything else
  * a value (refanged and normalised, its type detected unless given).
  */
-static int resolve(struct db *db, const char *arg, bool has_type,
-                   enum ioc_type type, struct ioc *out, struct iocm_err *err)
+int cli_ioc_resolve(struct db *db, const char *arg, bool has_type,
+                    enum ioc_type type, struct ioc *out, struct iocm_err *err)
 {
     struct strbuf value = STRBUF_INIT;
     const char *p = arg;
@@ -416,7 +416,7 @@ static int show(struct cli_ctx *ctx, int argc, char **argv,
         return cli_usage_error(err, "ioc show", "give exactly one ID or VALUE");
     rc = cli_db(ctx, &db, err);
     if (rc == 0)
-        rc = resolve(db, argv[optind], has_type, type, &ioc, err);
+        rc = cli_ioc_resolve(db, argv[optind], has_type, type, &ioc, err);
     if (rc < 0)
         return rc;
     if (json)
@@ -635,7 +635,7 @@ static int update(struct cli_ctx *ctx, int argc, char **argv,
     if (rc == 0)
         rc = cli_db(ctx, &db, err);
     if (rc == 0)
-        rc = resolve(db, argv[optind], a.has_type, a.type, &old, err);
+        rc = cli_ioc_resolve(db, argv[optind], a.has_type, a.type, &old, err);
     if (rc < 0)
         goto out;
     ioc_copy(&old, &new);
@@ -704,7 +704,7 @@ static int delete (struct cli_ctx *ctx, int argc, char **argv,
     if (rc == 0)
         rc = cli_db(ctx, &db, err);
     if (rc == 0)
-        rc = resolve(db, argv[optind], has_type, type, &ioc, err);
+        rc = cli_ioc_resolve(db, argv[optind], has_type, type, &ioc, err);
     if (rc == 0)
         rc = ioc_repo_delete(db, &ioc, actor, ctx->now, err);
     if (rc == 0) {
