@@ -606,6 +606,11 @@ int ioc_repo_save(struct db *db, const struct ioc *old, const struct ioc *new,
     db_bind_int64(st, 13, new->id);
     rc = db_step(st, err);
     db_reset(st);
+    /* Deleted meanwhile: an audit event would record an edit that never
+     * happened. */
+    if (rc >= 0 && db_changes(db) == 0)
+        rc = iocm_fail(err, IOCM_ENOENT, "no indicator with id %lld",
+                       (long long)new->id);
     if (rc >= 0)
         rc = ioc_counts_track_row(db, new->id, 1, err);
     if (rc < 0)
@@ -648,6 +653,11 @@ int ioc_repo_delete(struct db *db, const struct ioc *ioc, const char *actor,
     db_bind_int64(st, 1, ioc->id);
     rc = db_step(st, err);
     db_reset(st);
+    /* Deleted meanwhile (another user, a second request): only the delete
+     * that removed the row is audited. */
+    if (rc >= 0 && db_changes(db) == 0)
+        rc = iocm_fail(err, IOCM_ENOENT, "no indicator with id %lld",
+                       (long long)ioc->id);
     if (rc < 0)
         goto fail;
     rc = audit_ioc(db, now, actor, "ioc.delete", ioc->id, audit_details(ioc),
