@@ -268,10 +268,12 @@ int mail_address_list_parse(struct mail_address_list *list, const char *s,
         found.nr++;
     }
 
-    ALLOC_GROW(list->v, list->nr + found.nr, list->alloc);
-    memcpy(list->v + list->nr, found.v, found.nr * sizeof(*found.v));
-    list->nr += found.nr;
-    found.nr = 0;
+    if (found.nr) {
+        ALLOC_GROW(list->v, list->nr + found.nr, list->alloc);
+        memcpy(list->v + list->nr, found.v, found.nr * sizeof(*found.v));
+        list->nr += found.nr;
+        found.nr = 0;
+    }
 out:
     mail_address_list_release(&found);
     strbuf_release(&item);

@@ -22,6 +22,14 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* curl 7.69 named the option with three Ls; 8.2 added the right spelling
+ * and deprecated the old one. */
+#if LIBCURL_VERSION_NUM >= 0x080200
+#define MAIL_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
+#else
+#define MAIL_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
+#endif
+
 #define DEFAULT_TIMEOUT_S 30L
 /* Replies quoted in messages are cut here so that a message fits. */
 #define REPLY_MAX 400
@@ -32,6 +40,7 @@
 struct trace {
     const char *step;      /* "connect", "ehlo", "starttls", "auth", ... */
     bool quitting;         /* QUIT went out: later replies explain nothing */
+    bool authenticated;    /* the server accepted AUTH (235) */
     struct strbuf partial; /* the reply being read, lines joined */
     struct strbuf reply;   /* the last whole reply to the current command */
     int code;              /* its code; 0 when none came yet */
@@ -77,12 +86,15 @@ static void on_command(struct trace *t, const char *s, size_t len)
 {
     if (t->quitting)
         return;
+    if (is_line(s, len, "QUIT")) {
+        /* The reply that explains the session's end came before. */
+        t->quitting = true;
+        return;
+    }
     /* A new command: the reply we keep must be the answer to it. */
     t->code = 0;
     strbuf_reset(&t->reply);
-    if (is_line(s, len, "QUIT")) {
-        t->quitting = true;
-    } else if (starts_with(s, len, "MAIL FROM:")) {
+    if (starts_with(s, len, "MAIL FROM:")) {
         t->step = "mail from";
     } else if (starts_with(s, len, "RCPT TO:")) {
         const char *lt = memchr(s, '<', len);
@@ -148,6 +160,8 @@ static void on_reply_line(struct trace *t, const char *s, size_t len)
     log_debug("smtp %s: %s: %s", t->where, t->step, t->reply.buf);
     if (!strcmp(t->step, "rcpt") && code >= 400 && t->rcpt)
         add_refusal(t->res, t->rcpt, t->reply.buf);
+    if (!strcmp(t->step, "auth") && code == 235)
+        t->authenticated = true;
 }
 
 static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size,
@@ -465,8 +479,8 @@ int mail_send(const struct mail_transport *t, const struct mail_eml *eml,
 
     SET(s.curl, CURLOPT_MAIL_FROM, s.from.buf);
     SET(s.curl, CURLOPT_MAIL_RCPT, s.rcpt);
-    /* One refused recipient must not stop the others (curl's spelling). */
-    SET(s.curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+    /* One refused recipient must not stop the others. */
+    SET(s.curl, MAIL_RCPT_ALLOWFAILS, 1L);
     SET(s.curl, CURLOPT_UPLOAD, 1L);
     SET(s.curl, CURLOPT_READFUNCTION, on_read);
     SET(s.curl, CURLOPT_READDATA, &s.upload);
@@ -503,6 +517,12 @@ int mail_check(const struct mail_transport *t, struct iocm_err *err)
         goto out;
     }
     rc = session_run(&s, t, err);
+    /* curl skips AUTH when the server offers none; a connection test must
+     * say that the credentials were never tried. */
+    if (rc == 0 && t->username && *t->username && !s.trace.authenticated)
+        rc = iocm_fail(err, IOCM_ENET,
+                       "smtp %s: auth failed: the server does not offer AUTH",
+                       s.where.buf);
 out:
     session_close(&s);
     mail_result_release(&res);
