@@ -55,25 +55,33 @@ char *mail_message_id_new(const char *domain)
 
 bool mail_utf8_is_valid(const char *s, size_t len)
 {
+    /* By lead byte: continuation bytes, payload bits, smallest code point
+     * (anything less is an overlong form). */
+    static const struct {
+        unsigned char lo, hi;
+        unsigned need, mask, min;
+    } leads[] = {
+        { 0xc2, 0xdf, 1, 0x1f, 0x80 },
+        { 0xe0, 0xef, 2, 0x0f, 0x800 },
+        { 0xf0, 0xf4, 3, 0x07, 0x10000 },
+    };
     const unsigned char *p = (const unsigned char *)s;
     const unsigned char *end = p + len;
 
     while (p < end) {
         unsigned c = *p++;
-        unsigned need, cp, min;
+        unsigned need = 0, cp = 0, min = 0;
 
         if (c < 0x80)
             continue;
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
+        for (size_t i = 0; i < ARRAY_SIZE(leads); i++) {
+            if (c >= leads[i].lo && c <= leads[i].hi) {
+                need = leads[i].need;
+                cp = c & leads[i].mask;
+                min = leads[i].min;
+            }
         }
-        if ((size_t)(end - p) < need)
+        if (need == 0 || (size_t)(end - p) < need)
             return false;
         for (unsigned i = 0; i < need; i++) {
             if ((p[i] & 0xc0) != 0x80)

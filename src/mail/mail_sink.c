@@ -124,7 +124,8 @@ static void serve(struct mail_sink *s, int fd)
         if (n <= 0)
             break;
         strbuf_add(&in, buf, n);
-        while (open && (nl = memchr(in.buf, '\n', in.len))) {
+        for (nl = memchr(in.buf, '\n', in.len); open && nl;
+             nl = memchr(in.buf, '\n', in.len)) {
             size_t len = nl - in.buf + 1;
 
             if (!in_data) {

@@ -46,6 +46,7 @@ struct trace {
     int code;              /* its code; 0 when none came yet */
     char *rcpt;            /* the address of the RCPT in flight */
     const char *where;     /* "host:port", for debug lines */
+    const char *secret;    /* the password, masked wherever a reply has it */
     struct mail_result *res;
 };
 
@@ -127,6 +128,26 @@ static void add_refusal(struct mail_result *res, const char *addr,
     res->refused_nr++;
 }
 
+/* Replaces every copy of secret in sb: a server could echo anything. */
+static void scrub(struct strbuf *sb, const char *secret)
+{
+    size_t n = secret ? strlen(secret) : 0;
+    char *hit = n ? strstr(sb->buf, secret) : NULL;
+
+    /* Searching on after each replacement, so a secret like "*" ends. */
+    while (hit) {
+        struct strbuf rest = STRBUF_INIT;
+        size_t at = hit - sb->buf;
+
+        strbuf_addstr(&rest, hit + n);
+        strbuf_setlen(sb, at);
+        strbuf_addstr(sb, "***");
+        strbuf_addbuf(sb, &rest);
+        strbuf_release(&rest);
+        hit = strstr(sb->buf + at + 3, secret);
+    }
+}
+
 /* One line of a server reply: "250-first", ..., "250 last". */
 static void on_reply_line(struct trace *t, const char *s, size_t len)
 {
@@ -151,6 +172,7 @@ static void on_reply_line(struct trace *t, const char *s, size_t len)
     if (!last)
         return;
 
+    scrub(&t->partial, t->secret);
     if (t->partial.len > REPLY_MAX)
         strbuf_setlen(&t->partial, REPLY_MAX);
     strbuf_reset(&t->reply);
@@ -292,6 +314,7 @@ static int session_open(struct session *s, const struct mail_transport *t,
     strbuf_addf(&s->url, "%s://%s", t->use_ssl ? "smtps" : "smtp",
                 s->where.buf);
     s->trace.where = s->where.buf;
+    s->trace.secret = t->password;
 
     s->curl = curl_easy_init();
     if (!s->curl)
@@ -372,26 +395,6 @@ static bool is_transient(CURLcode cc)
         return true;
     default:
         return false;
-    }
-}
-
-/* Replaces every copy of secret in sb: a server could echo anything. */
-static void scrub(struct strbuf *sb, const char *secret)
-{
-    size_t n = secret ? strlen(secret) : 0;
-    char *hit;
-
-    if (n == 0)
-        return;
-    while ((hit = strstr(sb->buf, secret))) {
-        struct strbuf rest = STRBUF_INIT;
-        size_t at = hit - sb->buf;
-
-        strbuf_addstr(&rest, hit + n);
-        strbuf_setlen(sb, at);
-        strbuf_addstr(sb, "***");
-        strbuf_addbuf(sb, &rest);
-        strbuf_release(&rest);
     }
 }
 

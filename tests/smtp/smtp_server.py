@@ -15,6 +15,8 @@ Options give it the behaviours the tests need:
   --fail-first N CODE     answer the first N DATA with CODE (e.g. 421)
   --reject-rcpt ADDR      answer RCPT TO:<ADDR> with 550 (repeatable)
   --reject-data CODE      answer every DATA with CODE (e.g. 554)
+  --echo-credentials      a hostile server: a failed AUTH's reply repeats
+                          the password it was given
 """
 
 import argparse
@@ -119,6 +121,7 @@ def parse_args():
     p.add_argument("--reject-rcpt", action="append", default=[],
                    metavar="ADDR")
     p.add_argument("--reject-data", metavar="CODE")
+    p.add_argument("--echo-credentials", action="store_true")
     p.add_argument("--host", default="127.0.0.1")
     opts = p.parse_args()
     if opts.fail_first:
@@ -159,7 +162,11 @@ def main():
             ok = (isinstance(data, LoginPassword)
                   and data.login == user.encode()
                   and data.password == password.encode())
-            return AuthResult(success=ok, handled=False,
+            message = None
+            if not ok and opts.echo_credentials:
+                given = data.password.decode(errors="replace")
+                message = f"535 5.7.8 wrong password {given}"
+            return AuthResult(success=ok, handled=False, message=message,
                               auth_data=data if ok else None)
 
         # aiosmtpd counts only STARTTLS as TLS: with implicit TLS or none,

@@ -35,6 +35,7 @@
 
 #include "mail/mail.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/strbuf.h"
 #include "util/strvec.h"
 #include "util/xalloc.h"
@@ -189,12 +190,11 @@ static long closed_port(void)
 static size_t count_delivered(void)
 {
     DIR *d = opendir(srv.maildir);
-    struct dirent *e;
     size_t n = 0;
 
     if (!d)
         return 0;
-    while ((e = readdir(d))) {
+    for (struct dirent *e = readdir(d); e; e = readdir(d)) {
         size_t len = strlen(e->d_name);
 
         n += len > 4 && !strcmp(e->d_name + len - 4, ".eml");
@@ -244,6 +244,36 @@ static struct mail_transport transport(bool tls, bool ssl, bool trust,
     return t;
 }
 
+/* Sends stderr, where debug lines go, to a file until stderr_end(). */
+static int stderr_begin(char *path, size_t size)
+{
+    int fd, saved;
+
+    snprintf(path, size, "%s/stderr-XXXXXX", root);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    log_set_level(LOG_LEVEL_DEBUG);
+    return saved;
+}
+
+static void stderr_end(int saved, const char *path, struct strbuf *out)
+{
+    FILE *fp;
+
+    log_set_level(LOG_LEVEL_WARN);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_int_equal(strbuf_read_file(out, fp), 0);
+    fclose(fp);
+}
+
 struct scenario {
     const char *name;
     const char *server[8]; /* smtp_server.py options; none: nothing listens */
@@ -288,6 +318,15 @@ static const struct scenario scenarios[] = {
       .rc = IOCM_ETEMPFAIL,
       .attempts = 2,
       .says = { "smtp 127.0.0.1:", "connect failed" } },
+    { "password_echoed_by_server_is_masked",
+      { "--starttls", "@CERT@", "@KEY@", "--auth", "alice:s3cret-P4ss",
+        "--echo-credentials" },
+      .use_tls = true,
+      .trust_ca = true,
+      .password = "Wr0ng-Pa55word",
+      .rc = IOCM_ENET,
+      .attempts = 1,
+      .says = { "auth failed: 535 5.7.8 wrong password ***" } },
     { "starttls_not_offered_sends_nothing",
       { "--no-starttls" },
       .use_tls = true,
@@ -343,8 +382,10 @@ static void run_scenario(void **state)
     struct mail_eml eml = MAIL_EML_INIT;
     struct mail_result res = MAIL_RESULT_INIT;
     struct iocm_err err = IOCM_ERR_INIT;
+    struct strbuf log = STRBUF_INIT;
     struct mail_transport t;
-    int attempts = -1, rc;
+    char log_path[PATH_MAX + 32];
+    int attempts = -1, rc, saved;
 
     if (sc->server[0])
         start_server(sc->server);
@@ -353,8 +394,11 @@ static void run_scenario(void **state)
     t = transport(sc->use_tls, sc->use_ssl, sc->trust_ca, sc->password);
     build_message(sc->to ? sc->to : "alice@example.com", &eml);
 
+    /* With debug logging on, which prints every server reply. */
+    saved = stderr_begin(log_path, sizeof(log_path));
     rc = mail_send_with_retries(&t, &eml, sc->retries, TEST_BACKOFF_MS,
                                 &attempts, &res, &err);
+    stderr_end(saved, log_path, &log);
     if (rc != sc->rc)
         fail_msg("rc %d, want %d: %s", rc, sc->rc, err.msg);
     if (rc < 0)
@@ -363,14 +407,19 @@ static void run_scenario(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(sc->says) && sc->says[i]; i++)
         if (!strstr(err.msg, sc->says[i]))
             fail_msg("message '%s' lacks '%s'", err.msg, sc->says[i]);
-    if (sc->password)
+    if (sc->password) {
+        /* The debug lines were there, the password was not. */
+        assert_non_null(strstr(log.buf, "smtp 127.0.0.1:"));
         assert_null(strstr(err.msg, sc->password));
+        assert_null(strstr(log.buf, sc->password));
+    }
     if (sc->server[0])
         assert_int_equal(count_delivered(), sc->delivered);
     if (rc == 0) {
         assert_non_null(res.reply);
         assert_non_null(strstr(res.reply, "250"));
     }
+    strbuf_release(&log);
     mail_result_release(&res);
     mail_eml_release(&eml);
 }
