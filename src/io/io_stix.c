@@ -277,6 +277,7 @@ static int read_indicator(struct stix_reader *sr, const json_t *obj,
     const char *pattern_type = string_of(obj, "pattern_type");
     const char *pattern = string_of(obj, "pattern");
     const char *name = string_of(obj, "name");
+    char *description;
     int rc = 0;
 
     if (pattern_type && strcmp(pattern_type, "stix")) {
@@ -305,26 +306,28 @@ static int read_indicator(struct stix_reader *sr, const json_t *obj,
         io_invalid(sr->r, where, "%s", err.msg);
         return 0;
     }
+    description = sr->rec.ioc.description;
     for (size_t i = 0; i < sr->pat.nr && rc == 0; i++) {
         const struct io_stix_term *t = &sr->pat.terms[i];
-        bool is_named = false;
 
         if (t->type == IOC_TYPE_COUNT) {
             io_skipped(sr->r, where, "%s", t->reason);
             continue;
         }
-        /* A name that is only the value says nothing more. */
-        if (!string_of(obj, "description") && name && strcmp(name, t->value)) {
-            if (io_record_set_string(&sr->rec, IO_FIELD_DESCRIPTION, name,
-                                     &err) < 0) {
-                io_invalid(sr->r, where, "%s", err.msg);
-                continue;
-            }
-            is_named = true;
+        if (io_record_set_value(&sr->rec, t->type, t->value, &err) < 0) {
+            io_invalid(sr->r, where, "%s", err.msg);
+            continue;
         }
-        rc = deliver(sr, t->type, t->value, where);
-        if (is_named)
-            sr->rec.ioc.description = NULL;
+        /* A name that is only the value says nothing more. */
+        sr->rec.ioc.description = description;
+        if (!description && name && strcmp(name, t->value) &&
+            strcmp(name, sr->rec.ioc.value) &&
+            io_record_set_string(&sr->rec, IO_FIELD_DESCRIPTION, name, &err) <
+                0) {
+            io_invalid(sr->r, where, "%s", err.msg);
+            continue;
+        }
+        rc = io_record_emit(sr->r, &sr->rec);
     }
     return rc;
 }
