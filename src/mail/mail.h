@@ -167,7 +167,9 @@ int mail_send_with_retries(const struct mail_transport *t,
 /*
  * The connection test of `iocm mail test`: connects, sets up TLS, logs in
  * when a user name is set and sends NOOP, without sending a message.
- * Errors as for mail_send(), naming the step that failed.
+ * Errors as for mail_send(), naming the step that failed; a user name set
+ * for a server that offers no AUTH is an auth failure here (mail_send()
+ * lets the server decide whether it needs one).
  */
 int mail_check(const struct mail_transport *t, struct iocm_err *err);
 
