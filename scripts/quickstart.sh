@@ -15,4 +15,6 @@ fi
 "$iocm" import examples/sample-iocs.csv --source quickstart
 "$iocm" import examples/sample-report.txt --source threat-bulletin
 echo
-"$iocm" report show daily --format text
+# The window of a report ends at its reference time, excluded; the sample
+# was stored this very second, so report as of one minute from now.
+"$iocm" report show daily --format text --at "$(date -u -d "+1 min" +%FT%TZ)"

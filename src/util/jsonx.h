@@ -14,9 +14,11 @@ struct strbuf;
 void jsonx_init(void);
 
 /* Flags for output meant for people (--json): indented, keys in order. */
-#define JSONX_PRETTY (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+#define JSONX_PRETTY                                                           \
+    (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 /* Flags for compact output (JSON lines, HTTP bodies). */
-#define JSONX_COMPACT (JSON_COMPACT | JSON_PRESERVE_ORDER)
+#define JSONX_COMPACT                                                          \
+    (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 /* Appends the encoding of j to sb. */
 void jsonx_dump_strbuf(const json_t *j, struct strbuf *sb, size_t flags);

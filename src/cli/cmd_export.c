@@ -1,0 +1,178 @@
+/*
+ * `iocm export`: streams indicators into a file format in constant memory.
+ * With -o the file is written beside its destination and renamed into
+ * place at the end, so a failed export never leaves half a file.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli_filter.h"
+#include "db/db.h"
+#include "io/io.h"
+#include "ioc/ioc.h"
+#include "ioc/ioc_repo.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+static const char usage[] =
+    "usage: iocm export [--format FORMAT] [filters] [-o FILE]\n"
+    "\n"
+    "Writes indicators as text (one value a line, for blocklists), csv, "
+    "json,\n"
+    "stix (a STIX 2.1 bundle) or misp (a MISP event); csv is the default.\n"
+    "Only active indicators that are not false positives are exported "
+    "unless\n"
+    "--status or --include-false-positives say otherwise. STIX ids are\n"
+    "derived from type and value, so exporting the same data twice gives "
+    "the\n"
+    "same bytes.\n"
+    "\n"
+    "Options:\n"
+    "  --format FORMAT   text, csv, json, stix or misp\n"
+    "  -o, --output FILE write to FILE (replaced only when the export "
+    "succeeds)\n"
+    "  --defang          text only: defang values (hxxp://, [.])\n"
+    "  --any-status      every status, not only active\n"
+    "\n"
+    "Filters:\n" CLI_FILTER_HELP;
+
+enum {
+    OPT_FORMAT = 256,
+    OPT_OUTPUT,
+    OPT_DEFANG,
+    OPT_ANY_STATUS,
+};
+
+struct export_state {
+    struct io_writer *writer;
+    struct iocm_err *err;
+    int64_t written;
+};
+
+static int write_one(const struct ioc *ioc, void *data)
+{
+    struct export_state *st = data;
+    int rc = io_writer_write(st->writer, ioc, st->err);
+
+    if (rc == 0)
+        st->written++;
+    return rc;
+}
+
+/* Opens the temporary file that becomes path when the export succeeds. */
+static int open_output(const char *path, struct strbuf *tmp, FILE **out,
+                       struct iocm_err *err)
+{
+    int fd;
+
+    strbuf_addf(tmp, "%s.tmp-XXXXXX", path);
+    fd = mkstemp(tmp->buf);
+    if (fd < 0)
+        return iocm_fail(err, IOCM_EIO, "cannot write '%s': %s", path,
+                         strerror(errno));
+    fchmod(fd, 0644);
+    *out = fdopen(fd, "w");
+    if (!*out) {
+        close(fd);
+        unlink(tmp->buf);
+        return iocm_fail(err, IOCM_EIO, "cannot write '%s': %s", path,
+                         strerror(errno));
+    }
+    return 0;
+}
+
+static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
+{
+    static const struct option opts[] = {
+        CLI_FILTER_OPTIONS,
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "output", required_argument, NULL, OPT_OUTPUT },
+        { "defang", no_argument, NULL, OPT_DEFANG },
+        { "any-status", no_argument, NULL, OPT_ANY_STATUS },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    struct io_export_options eo = { 0 };
+    struct export_state st = { 0 };
+    struct strbuf tag = STRBUF_INIT, tmp = STRBUF_INIT;
+    enum io_format fmt = IO_FORMAT_CSV;
+    const char *output = NULL;
+    bool any_status = false;
+    struct ioc_filter f;
+    FILE *out = stdout;
+    struct db *db;
+    int rc = 0, c;
+
+    ioc_filter_init(&f);
+    st.err = err;
+    while ((c = cli_getopt(argc, argv, "ho:", opts, usage, err)) != -1) {
+        if (c < 0 || c == 'h') {
+            rc = c < 0 ? c : 0;
+            goto out;
+        }
+        if (c == OPT_FORMAT)
+            rc = io_format_parse(optarg, &fmt, err);
+        else if (c == OPT_OUTPUT || c == 'o')
+            output = optarg;
+        else if (c == OPT_DEFANG)
+            eo.defang = true;
+        else if (c == OPT_ANY_STATUS)
+            any_status = true;
+        else
+            rc = cli_filter_option(ctx, c, &f, &tag, err);
+        if (rc < 0)
+            goto out;
+    }
+    if (optind < argc) {
+        rc = cli_usage_error(err, "export", "unexpected argument '%s'",
+                             argv[optind]);
+        goto out;
+    }
+    if (fmt == IO_FORMAT_AUTO) {
+        rc = cli_usage_error(err, "export", "choose a --format to write");
+        goto out;
+    }
+    if (f.status < 0 && !any_status)
+        f.status = IOC_STATUS_ACTIVE;
+    eo.now = ctx->now;
+    rc = cli_db(ctx, &db, err);
+    if (rc == 0 && output)
+        rc = open_output(output, &tmp, &out, err);
+    if (rc == 0)
+        rc = io_writer_new(fmt, out, &eo, &st.writer, err);
+    if (rc == 0)
+        rc = ioc_repo_each(db, &f, write_one, &st, err);
+    if (rc == 0)
+        rc = io_writer_finish(st.writer, err);
+    if (output) {
+        if (fclose(out) != 0 && rc == 0)
+            rc = iocm_fail(err, IOCM_EIO, "cannot write '%s': %s", output,
+                           strerror(errno));
+        if (rc == 0 && rename(tmp.buf, output) != 0)
+            rc = iocm_fail(err, IOCM_EIO, "cannot write '%s': %s", output,
+                           strerror(errno));
+        if (rc < 0)
+            unlink(tmp.buf);
+        else
+            fprintf(stderr, "exported %lld indicators to %s (%s)\n",
+                    (long long)st.written, output, io_format_name(fmt));
+    }
+out:
+    io_writer_free(st.writer);
+    strbuf_release(&tag);
+    strbuf_release(&tmp);
+    return rc;
+}
+
+const struct cli_cmd cmd_export_entry = {
+    .name = "export",
+    .summary = "export indicators as text, CSV, JSON, STIX 2.1 or MISP",
+    .usage = usage,
+    .run = run,
+};
