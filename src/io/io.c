@@ -71,9 +71,10 @@ static bool is_json_space(char c)
 static bool has_key(const char *s, size_t n, const char *key, const char *want)
 {
     size_t klen = strlen(key);
-    const char *p = s, *end = s + n;
+    const char *end = s + n;
 
-    while ((p = memmem(p, (size_t)(end - p), key, klen))) {
+    for (const char *p = memmem(s, n, key, klen); p;
+         p = memmem(p + klen, (size_t)(end - p - klen), key, klen)) {
         const char *q = p + klen;
 
         if (p - s >= 1 && p[-1] == '"' && !(p - s >= 2 && p[-2] == '\\') &&
@@ -95,7 +96,6 @@ static bool has_key(const char *s, size_t n, const char *key, const char *want)
                     return true;
             }
         }
-        p += klen;
     }
     return false;
 }

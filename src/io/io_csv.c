@@ -240,7 +240,7 @@ static int csv_read(struct io_reader *r, const char *data, size_t len,
     rc = read_header(r, &c, &cols, &ncols, err);
     if (rc < 0)
         goto out;
-    while ((got = csv_next(&c, &why)) != 0) {
+    for (got = csv_next(&c, &why); got != 0; got = csv_next(&c, &why)) {
         char where[32];
 
         if (got < 0) {

@@ -43,10 +43,9 @@ static void advance(struct json_reader *jr, size_t n)
 {
     const char *p = jr->p + jr->pos, *end = p + n;
 
-    while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+    for (p = memchr(p, '\n', n); p;
+         p = memchr(p + 1, '\n', (size_t)(end - p - 1)))
         jr->line++;
-        p++;
-    }
     jr->pos += n;
 }
 

@@ -408,7 +408,7 @@ static void test_text_golden_files(void **state)
 
     (void)state;
     assert_non_null(dir);
-    while ((de = readdir(dir))) {
+    for (de = readdir(dir); de; de = readdir(dir)) {
         struct strbuf in = STRBUF_INIT, want = STRBUF_INIT, path = STRBUF_INIT;
         size_t len = strlen(de->d_name);
         struct collect c;
@@ -1004,17 +1004,21 @@ static void test_stix_pattern_parser(void **state)
         struct strbuf got = STRBUF_INIT;
 
         io_stix_pattern_init(&p);
-        if (io_stix_pattern_parse(pattern_cases[i].pattern, &p, &err) < 0)
+        if (io_stix_pattern_parse(pattern_cases[i].pattern, &p, &err) < 0) {
             strbuf_addf(&got, "E %s", err.msg);
-        else if (p.unsupported)
+        } else if (p.unsupported) {
             strbuf_addf(&got, "! %s\n", p.unsupported);
-        else
-            for (size_t k = 0; k < p.nr; k++)
-                if (p.terms[k].type == IOC_TYPE_COUNT)
-                    strbuf_addf(&got, "- %s\n", p.terms[k].reason);
+        } else {
+            for (size_t k = 0; k < p.nr; k++) {
+                const struct io_stix_term *t = &p.terms[k];
+
+                if (t->type == IOC_TYPE_COUNT)
+                    strbuf_addf(&got, "- %s\n", t->reason);
                 else
-                    strbuf_addf(&got, "%s %s\n", ioc_type_name(p.terms[k].type),
-                                p.terms[k].value);
+                    strbuf_addf(&got, "%s %s\n", ioc_type_name(t->type),
+                                t->value);
+            }
+        }
         assert_str(pattern_cases[i].pattern, got.buf, pattern_cases[i].want);
         strbuf_release(&got);
         io_stix_pattern_release(&p);
