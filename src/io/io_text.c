@@ -65,6 +65,7 @@ struct seen_slot {
 };
 
 struct seen_set {
+    uint64_t seed; /* differs from run to run: no chosen collisions */
     struct seen_slot *slots;
     size_t mask; /* slots - 1, a power of 2 minus 1 */
     size_t nr;
@@ -76,6 +77,8 @@ struct seen_set {
 static void seen_init(struct seen_set *set)
 {
     set->slots = xcalloc(SEEN_INITIAL, sizeof(*set->slots));
+    /* Where the heap lies changes with every run (ASLR). */
+    set->seed = (uint64_t)(uintptr_t)set->slots;
     set->mask = SEEN_INITIAL - 1;
     set->nr = 0;
     strbuf_init(&set->keys, 0);
@@ -87,8 +90,7 @@ static void seen_release(struct seen_set *set)
     strbuf_release(&set->keys);
 }
 
-/* A fast 64-bit hash, a word at a time; no defence against chosen
- * collisions is needed for one input's values. */
+/* A fast 64-bit hash, a word at a time, seeded per set. */
 static uint64_t hash_value(const char *s, size_t n, uint64_t seed)
 {
     uint64_t h = seed * 0x9e3779b97f4a7c15ULL ^ n;
@@ -134,7 +136,7 @@ static void seen_grow(struct seen_set *set)
 static bool seen_add(struct seen_set *set, enum ioc_type type,
                      const char *value, size_t len)
 {
-    uint64_t h = hash_value(value, len, (uint64_t)type + 1);
+    uint64_t h = hash_value(value, len, set->seed + (uint64_t)type);
     size_t i;
 
     /* Half full at most, so probes stay short. */
@@ -634,19 +636,42 @@ static bool url_stops_at(const unsigned char *p, size_t i, size_t n)
     }
 }
 
-/* True when a closing bracket at the end of s[0..n) has no opening one. */
-static bool is_unbalanced(const unsigned char *s, size_t n, unsigned char close)
-{
-    unsigned char open = close == ')' ? '(' : close == ']' ? '[' : '{';
-    long depth = 0;
+/* Brackets of a URL: a closing one at its end with no opening one left
+ * belongs to the text around it, "(see http://x.example/a)". */
+struct brackets {
+    long open[3], close[3]; /* (), [], {} */
+};
 
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == open)
-            depth++;
-        else if (s[i] == close)
-            depth--;
+static int bracket_kind(unsigned char c)
+{
+    switch (c) {
+    case '(':
+    case ')':
+        return 0;
+    case '[':
+    case ']':
+        return 1;
+    case '{':
+    case '}':
+        return 2;
+    default:
+        return -1;
     }
-    return depth < 0;
+}
+
+static void count_brackets(const unsigned char *s, size_t n, struct brackets *b)
+{
+    memset(b, 0, sizeof(*b));
+    for (size_t i = 0; i < n; i++) {
+        int k = bracket_kind(s[i]);
+
+        if (k < 0)
+            continue;
+        if (s[i] == '(' || s[i] == '[' || s[i] == '{')
+            b->open[k]++;
+        else
+            b->close[k]++;
+    }
 }
 
 /* Bytes that end a sentence or a list rather than a URL. */
@@ -684,6 +709,7 @@ static bool url_at(struct text_scan *ts, size_t tok, size_t sep,
 {
     const unsigned char *p = ts->p;
     size_t n = ts->n, s = sep, rest = sep + marker_len, e, end;
+    struct brackets br;
     bool is_url_defanged;
 
     while (s > tok && is_scheme_char(p[s - 1]))
@@ -706,14 +732,21 @@ static bool url_at(struct text_scan *ts, size_t tok, size_t sep,
         }
     }
     end = e;
+    /* Counted once: trimming stays linear however many brackets trail. */
+    count_brackets(p + s, e - s, &br);
     while (e > rest) {
         unsigned char c = p[e - 1];
+        int k = bracket_kind(c);
+        bool is_close = c == ')' || c == ']' || c == '}';
 
-        if (is_trailing_punct(c) || ((c == ')' || c == ']' || c == '}') &&
-                                     is_unbalanced(p + s, e - s, c)))
+        if (is_trailing_punct(c)) {
             e--;
-        else
+        } else if (is_close && br.close[k] > br.open[k]) {
+            br.close[k]--;
+            e--;
+        } else {
             break;
+        }
     }
     /* What came before the scheme in the token: "jndi:" in jndi:ldap://. */
     end_token(ts, tok, s, is_defanged);

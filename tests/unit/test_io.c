@@ -486,6 +486,14 @@ static void test_text_survives_hostile_input(void **state)
     assert_int_equal(read_into(&c, IO_FORMAT_TEXT, sb.buf, sb.len, NULL), 0);
     assert_string_equal(c.out.buf, "domain ok.example\n");
     assert_true(contains(c.invalid.buf, "line 1: invalid url: longer than"));
+    /* A URL trailed by 1 MiB of closing brackets: linear, not quadratic. */
+    strbuf_reset(&sb);
+    strbuf_addstr(&sb, "http://t.example/");
+    for (size_t i = 0; i < big; i++)
+        strbuf_addch(&sb, ")]}"[i % 3]);
+    assert_int_equal(read_into(&c, IO_FORMAT_TEXT, sb.buf, sb.len, NULL), 0);
+    assert_string_equal(c.out.buf,
+                        "domain ok.example\nurl http://t.example/\n");
     strbuf_release(&sb);
     collect_release(&c);
 }
