@@ -194,16 +194,24 @@ void io_skipped(struct io_reader *r, const char *where, const char *fmt, ...)
     r->h->on_skipped(r->h->ctx, where, reason);
 }
 
+/* Distinct warnings of one read: a header of a million unknown columns
+ * must neither flood the caller nor cost a quadratic search. */
+#define WARN_MAX 50
+
 void io_warn_once(struct io_reader *r, const char *key, const char *fmt, ...)
 {
     char message[REPORT_MAX];
     va_list ap;
 
-    if (strvec_contains(&r->warned, key))
+    if (r->warned.nr > WARN_MAX || strvec_contains(&r->warned, key))
         return;
     strvec_push(&r->warned, key);
     if (!r->h->on_warning)
         return;
+    if (r->warned.nr > WARN_MAX) {
+        r->h->on_warning(r->h->ctx, "too many warnings; no more are given");
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);

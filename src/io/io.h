@@ -58,7 +58,8 @@ struct io_handler {
     /* An entry left out on purpose: an unmapped MISP attribute type, a
      * STIX object that is no indicator, a pattern with AND. */
     void (*on_skipped)(void *ctx, const char *where, const char *reason);
-    /* Once per unknown CSV column or JSON field name. */
+    /* Once per unknown CSV column or JSON field name; after 50, one
+     * message says that no more are given. */
     void (*on_warning)(void *ctx, const char *message);
     void *ctx;
 };

@@ -652,6 +652,30 @@ static void test_csv_without_value_column_is_refused(void **state)
     }
 }
 
+static void test_warnings_are_bounded(void **state)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct collect c;
+    size_t lines = 0;
+
+    (void)state;
+    strbuf_addstr(&sb, "value");
+    for (int i = 0; i < 200000; i++)
+        strbuf_addf(&sb, ",x%d", i);
+    strbuf_addstr(&sb, "\na.example\n");
+    collect_init(&c, false);
+    assert_int_equal(read_into(&c, IO_FORMAT_CSV, sb.buf, sb.len, NULL), 0);
+    assert_string_equal(c.out.buf, "domain a.example\n");
+    for (const char *p = c.warnings.buf; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 51);
+    assert_true(contains(c.warnings.buf, "t: unknown column 'x0' ignored\n"));
+    assert_true(contains(c.warnings.buf, "too many warnings; no more are "
+                                         "given\n"));
+    collect_release(&c);
+    strbuf_release(&sb);
+}
+
 static void test_csv_huge_fields_are_refused_not_fatal(void **state)
 {
     size_t big = 1 << 20;
@@ -1781,6 +1805,7 @@ int main(void)
         cmocka_unit_test(test_csv_reads_rows),
         cmocka_unit_test(test_csv_without_value_column_is_refused),
         cmocka_unit_test(test_csv_huge_fields_are_refused_not_fatal),
+        cmocka_unit_test(test_warnings_are_bounded),
         cmocka_unit_test(test_json_reads_objects),
         cmocka_unit_test(test_json_unusable_documents_fail),
         cmocka_unit_test(test_json_huge_fields_are_refused_not_fatal),
