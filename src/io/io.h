@@ -208,8 +208,10 @@ struct io_export_options {
  *
  * Round trips through csv, json, stix and misp keep value, type,
  * severity, confidence, tlp, source, tags, description, first_seen,
- * last_seen and expires_at. (misp: an unset first_seen comes back as the
- * attribute's timestamp.)
+ * last_seen and expires_at; csv and json keep created_at and created_by
+ * too. A record must have a first_seen for that: STIX requires valid_from
+ * (the writer falls back to created) and MISP reads the attribute's
+ * timestamp when first_seen is missing.
  */
 struct io_writer;
 
