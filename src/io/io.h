@@ -80,9 +80,11 @@ struct io_handler {
  *
  * text: every indicator in free text (a blog post, a report, a feed with
  *   one value a line), including defanged forms (hxxp://, [.], (dot), [@],
- *   [:]//). One pass over the buffer; URLs are taken whole (the file name
- *   in a URL's path is no indicator of its own) and trailing punctuation,
- *   quotes and unbalanced brackets are not part of them. Each distinct
+ *   [:]//, zero-width characters). One pass over the buffer; URLs are
+ *   taken whole (the file name in a URL's path is no indicator of its own)
+ *   and trailing punctuation, quotes and unbalanced brackets are not part
+ *   of them; a host with a port or a path but no scheme
+ *   (evil.example:443, evil.example/login.php) gives the host. Each distinct
  *   (type, value) is delivered once. To keep prose from turning into
  *   indicators: domains must end in a known top-level domain, a file name
  *   needs an extension that carries code or documents (exe, dll, ps1,
@@ -178,7 +180,9 @@ struct io_export_options {
  *   then a row per record, CRLF line ends, fields quoted when they hold a
  *   comma, quote, line break or leading or trailing white space; tags
  *   joined by ';' (so a tag holding ';' or ',' does not survive a round
- *   trip); unset fields empty; times ISO 8601 UTC.
+ *   trip); unset fields empty; times ISO 8601 UTC. Values are written as
+ *   they are: a spreadsheet may take a field starting with '=' for a
+ *   formula, so open exports of untrusted data as text.
  * json: one JSON array, an element a line, with the csv field names in
  *   that order; unset fields are left out, tags are an array.
  * stix: a bundle with an indicator per record (a vulnerability object for
