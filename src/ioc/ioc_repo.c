@@ -143,16 +143,24 @@ static int audit_ioc(struct db *db, int64_t now, const char *actor,
     return rc;
 }
 
-static const char sql_insert[] =
-    "INSERT INTO iocs (type, value, severity, confidence, tlp, source, "
-    "description, tags, status, is_false_positive, first_seen, last_seen, "
-    "created_at, created_by, updated_at, updated_by, expires_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (type, value) DO NOTHING RETURNING id";
+#define SQL_INSERT                                                             \
+    "INSERT INTO iocs (type, value, severity, confidence, tlp, source, "       \
+    "description, tags, status, is_false_positive, first_seen, last_seen, "    \
+    "created_at, created_by, updated_at, updated_by, expires_at) "             \
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "              \
+    "ON CONFLICT (type, value) DO NOTHING"
+static const char sql_insert_returning[] = SQL_INSERT " RETURNING id";
+/* Bulk imports need no id: without RETURNING, SQLite need not buffer a
+ * result per row, and the changed-row count says whether it was new. */
+static const char sql_insert[] = SQL_INSERT;
 
+/*
+ * Inserts in unless (type, value) exists. *id gets the new row's id when
+ * want_id (else 1 for "inserted"), 0 when the row existed.
+ */
 static int insert_new(struct db *db, const struct ioc *in,
-                      const struct ioc_upsert_opts *o, int64_t *id,
-                      struct iocm_err *err)
+                      const struct ioc_upsert_opts *o, bool want_id,
+                      int64_t *id, struct iocm_err *err)
 {
     const struct ioc_defaults *d = o->defaults;
     const char *actor = o->actor;
@@ -165,7 +173,8 @@ static int insert_new(struct db *db, const struct ioc *in,
     int64_t created_at = in->created_at ? in->created_at : now;
     int rc;
 
-    rc = db_prepare_cached(db, sql_insert, &st, err);
+    rc = db_prepare_cached(db, want_id ? sql_insert_returning : sql_insert, &st,
+                           err);
     if (rc < 0)
         return rc;
     join_tags(&in->tags, &tags);
@@ -188,9 +197,13 @@ static int insert_new(struct db *db, const struct ioc *in,
     db_bind_text(st, 16, actor);
     bind_time_or_null(st, 17, expiry_for(in, d, created_at));
     rc = db_step(st, err);
-    *id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
-    if (rc == DB_ROW)
-        rc = db_step(st, err);
+    if (want_id) {
+        *id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+        if (rc == DB_ROW)
+            rc = db_step(st, err);
+    } else {
+        *id = rc == DB_DONE && db_changes(db) == 1 ? 1 : 0;
+    }
     db_reset(st);
     strbuf_release(&tags);
     if (rc < 0)
@@ -322,7 +335,7 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
         if (rc < 0)
             return rc;
     }
-    rc = insert_new(db, in, &o, &id, err);
+    rc = insert_new(db, in, &o, o.audit || id_out, &id, err);
     if (rc == 0 && !id)
         rc = update_existing(db, in, &o, &id, &outcome, err);
     if (rc == 0 && o.audit)
