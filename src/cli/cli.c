@@ -25,9 +25,11 @@
 #include "util/xalloc.h"
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_init_entry,   &cmd_ioc_entry,    &cmd_import_entry,
-    &cmd_export_entry, &cmd_report_entry, &cmd_enrich_entry,
-    &cmd_user_entry,   &cmd_audit_entry,  NULL,
+    &cmd_init_entry,   &cmd_ioc_entry,
+    &cmd_import_entry, &cmd_export_entry,
+    &cmd_expire_entry, &cmd_report_entry,
+    &cmd_enrich_entry, &cmd_user_entry,
+    &cmd_audit_entry,  NULL,
 };
 
 static void print_main_help(FILE *fp)

@@ -47,6 +47,7 @@ extern const struct cli_cmd cmd_init_entry;
 extern const struct cli_cmd cmd_ioc_entry;
 extern const struct cli_cmd cmd_user_entry;
 extern const struct cli_cmd cmd_audit_entry;
+extern const struct cli_cmd cmd_expire_entry;
 extern const struct cli_cmd cmd_import_entry;
 extern const struct cli_cmd cmd_export_entry;
 extern const struct cli_cmd cmd_report_entry;

@@ -10,6 +10,7 @@
 
 #include "cli/cli_filter.h"
 #include "cli/cli_table.h"
+#include "cli/cmd_ioc_workflow.h"
 #include "db/db.h"
 #include "ioc/ioc.h"
 #include "ioc/ioc_json.h"
@@ -275,6 +276,9 @@ static int add(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
     a.fields.type = a.type;
     a.fields.value = strbuf_detach(&value, NULL);
     cli_ioc_defaults(ctx, &defaults);
+    rc = cli_ioc_authorize_add(ctx, a.user, &a.fields, &defaults, err);
+    if (rc < 0)
+        goto out;
     rc = ioc_repo_upsert(db, &a.fields,
                          &(struct ioc_upsert_opts){ .defaults = &defaults,
                                                     .actor = actor,
@@ -640,8 +644,10 @@ static int update(struct cli_ctx *ctx, int argc, char **argv,
         goto out;
     ioc_copy(&old, &new);
     apply_fields(&a, &new, ctx->now);
-    rc =
-        ioc_repo_save(db, &old, &new, "ioc.update", NULL, actor, ctx->now, err);
+    rc = cli_ioc_authorize_update(ctx, a.user, &old, &new, err);
+    if (rc == 0)
+        rc = ioc_repo_save(db, &old, &new, "ioc.update", NULL, actor, ctx->now,
+                           err);
     if (rc < 0)
         goto out;
     ioc_release(&new);
@@ -706,6 +712,8 @@ static int delete (struct cli_ctx *ctx, int argc, char **argv,
     if (rc == 0)
         rc = cli_ioc_resolve(db, argv[optind], has_type, type, &ioc, err);
     if (rc == 0)
+        rc = cli_ioc_authorize_delete(ctx, user, &ioc, err);
+    if (rc == 0)
         rc = ioc_repo_delete(db, &ioc, actor, ctx->now, err);
     if (rc == 0) {
         if (json)
@@ -726,6 +734,7 @@ static const struct cli_sub subs[] = {
     { "show", "show one indicator", show_usage, show },
     { "update", "change an indicator's fields", update_usage, update },
     { "delete", "delete an indicator", delete_usage, delete },
+    CLI_IOC_WORKFLOW_SUBS,
     { 0 },
 };
 

@@ -156,16 +156,20 @@ static const char *role_name(enum user_role role)
 }
 
 /* "approve indicator 12", "mark indicator 12 as a false positive",
- * "create indicator 'evil.example' as active". */
-static void describe(enum ioc_action a, const struct ioc *ioc,
+ * "create indicator 'evil.example'", with " as active" when the status is
+ * what is refused. */
+static void describe(enum ioc_action a, const struct ioc *ioc, bool with_status,
                      struct strbuf *out)
 {
     const struct action_rule *r = &rules[a];
 
     if (a == IOC_ACTION_CREATE) {
         strbuf_addf(out, "create indicator '%s'", ioc->value ? ioc->value : "");
-        if (ioc->status != IOC_STATUS_UNSET)
-            strbuf_addf(out, " as %s", ioc_status_name(ioc->status));
+        if (with_status)
+            strbuf_addf(out, " as %s",
+                        ioc_status_name(ioc->status == IOC_STATUS_UNSET
+                                            ? IOC_STATUS_ACTIVE
+                                            : ioc->status));
         return;
     }
     strbuf_addf(out, "%s indicator %lld%s", r->verb, (long long)ioc->id,
@@ -173,12 +177,13 @@ static void describe(enum ioc_action a, const struct ioc *ioc,
 }
 
 static int refuse(const struct user *u, enum ioc_action a,
-                  const struct ioc *ioc, const char *why, struct iocm_err *err)
+                  const struct ioc *ioc, const char *why, bool with_status,
+                  struct iocm_err *err)
 {
     struct strbuf what = STRBUF_INIT;
     int rc;
 
-    describe(a, ioc, &what);
+    describe(a, ioc, with_status, &what);
     rc = iocm_fail(err, IOCM_EPERM, "user '%s' (%s%s) may not %s: %s",
                    u->username, role_name(u->role),
                    u->is_reviewer && u->role == USER_ROLE_ANALYST ? ", reviewer"
@@ -205,9 +210,9 @@ int ioc_lifecycle_may(const struct user *u, enum ioc_action a,
     if (!u)
         return 0;
     if (u->is_disabled)
-        return refuse(u, a, ioc, "the account is disabled", err);
+        return refuse(u, a, ioc, "the account is disabled", false, err);
     if (u->role == USER_ROLE_VIEWER)
-        return refuse(u, a, ioc, "viewers only read", err);
+        return refuse(u, a, ioc, "viewers only read", false, err);
     /* Reviewers hold every right of an admin over indicators. */
     if (u->role == USER_ROLE_ADMIN || u->is_reviewer)
         return 0;
@@ -229,7 +234,7 @@ int ioc_lifecycle_may(const struct user *u, enum ioc_action a,
     case WHO_REVIEWERS:
         break;
     }
-    return refuse(u, a, ioc, r->why, err);
+    return refuse(u, a, ioc, r->why, r->who == WHO_ANALYSTS_NEW, err);
 }
 
 enum ioc_status ioc_lifecycle_initial_status(const struct user *u)
@@ -284,7 +289,7 @@ int ioc_lifecycle_check(enum ioc_action a, const struct ioc *ioc,
         (r->from & STATUS_BIT(ioc->status)) &&
         !(a == IOC_ACTION_FALSE_POSITIVE && ioc->is_false_positive))
         return 0;
-    describe(a, ioc, &what);
+    describe(a, ioc, false, &what);
     if (a == IOC_ACTION_FALSE_POSITIVE && ioc->is_false_positive)
         rc = iocm_fail(err, IOCM_ESTATE, "cannot %s: it is one already",
                        what.buf);

@@ -79,8 +79,10 @@ bool ioc_action_is_transition(enum ioc_action a);
  *
  *   viewer    reads only, whatever its reviewer flag;
  *   analyst   creates indicators as drafts or for review (never straight
- *             into another status), edits, deletes and submits its own
- *             drafts (created_by is the analyst);
+ *             into another status), edits and deletes its own drafts
+ *             (created_by is the analyst) and submits the indicators it
+ *             created (the workflow then wants a draft, so submitting an
+ *             own active one is IOCM_ESTATE, another's is IOCM_EPERM);
  *   reviewer  an analyst with the reviewer flag: everything an admin may
  *             do to indicators;
  *   admin     everything.
