@@ -126,6 +126,7 @@ int ioc_action_parse(const char *s, enum ioc_action *out, struct iocm_err *err)
     for (int a = 0; a < IOC_ACTION_COUNT; a++) {
         if (strcmp(s, rules[a].name) == 0) {
             *out = (enum ioc_action)a;
+            strbuf_release(&names);
             return 0;
         }
         strbuf_addf(&names, "%s%s", a ? ", " : "", rules[a].name);

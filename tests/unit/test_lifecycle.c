@@ -1071,6 +1071,8 @@ static void test_disabled_expiry_writes_nothing(void **state)
     dump_store(fx->db, &after);
     assert_string_equal(before.buf, after.buf);
     assert_int_equal(res.expired_total, 0);
+    strbuf_release(&before);
+    strbuf_release(&after);
 }
 
 /* Drafts untouched for exactly the retention period are archived; one
