@@ -89,9 +89,12 @@ static void on_progress(void *data, int64_t done, int64_t total)
         fputc('\n', stderr);
 }
 
+/* A line per lookup made; skipped providers are said once, in the notes. */
 static void print_event(void *data, const struct enrich_event *ev)
 {
     (void)data;
+    if (ev->outcome == ENRICH_SKIPPED)
+        return;
     printf("%s %s: %s%s%s\n", ev->provider, ev->value,
            enrich_outcome_name(ev->outcome), ev->error ? ": " : "",
            ev->error ? ev->error : "");

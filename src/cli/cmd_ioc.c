@@ -12,6 +12,7 @@
 #include "cli/cli_table.h"
 #include "cli/cmd_ioc_workflow.h"
 #include "db/db.h"
+#include "enrich/enrich.h"
 #include "ioc/ioc.h"
 #include "ioc/ioc_json.h"
 #include "ioc/ioc_repo.h"
@@ -383,10 +384,30 @@ static void print_details(const struct ioc *ioc)
     strbuf_release(&tags);
 }
 
+/* One block per provider: when it was fetched and what it said. */
+static void print_enrichment(json_t *enrichment)
+{
+    const char *provider;
+    json_t *entry;
+
+    json_object_foreach(enrichment, provider, entry)
+    {
+        json_t *result = json_object_get(entry, "result");
+        char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                            JSON_REAL_PRECISION(15));
+
+        printf("\nenrichment %s (fetched %s):\n%s\n", provider,
+               json_string_value(json_object_get(entry, "fetched_at")),
+               text ? text : "{}");
+        free(text);
+    }
+}
+
 static const char show_usage[] =
     "usage: iocm ioc show ID|VALUE [--type T] [--json]\n"
     "\n"
-    "Shows one indicator with every field. VALUE may be defanged.\n";
+    "Shows one indicator with every field and each enrichment provider's\n"
+    "latest result. VALUE may be defanged.\n";
 
 static int show(struct cli_ctx *ctx, int argc, char **argv,
                 struct iocm_err *err)
@@ -399,6 +420,7 @@ static int show(struct cli_ctx *ctx, int argc, char **argv,
     };
     enum ioc_type type = IOC_TYPE_COUNT;
     bool has_type = false, json = false;
+    json_t *enrichment = NULL;
     struct ioc ioc;
     struct db *db;
     int rc, c;
@@ -421,12 +443,21 @@ static int show(struct cli_ctx *ctx, int argc, char **argv,
     rc = cli_db(ctx, &db, err);
     if (rc == 0)
         rc = cli_ioc_resolve(db, argv[optind], has_type, type, &ioc, err);
+    if (rc == 0)
+        rc = enrich_results_for(db, ioc.id, &enrichment, err);
     if (rc < 0)
-        return rc;
-    if (json)
-        rc = cli_print_json(ioc_to_json(&ioc), err);
-    else
+        goto out;
+    if (json) {
+        json_t *j = ioc_to_json(&ioc);
+
+        json_object_set(j, "enrichment", enrichment);
+        rc = cli_print_json(j, err);
+    } else {
         print_details(&ioc);
+        print_enrichment(enrichment);
+    }
+out:
+    json_decref(enrichment);
     ioc_release(&ioc);
     return rc;
 }
