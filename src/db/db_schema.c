@@ -112,7 +112,7 @@ static const char migration_1[] =
     "WHERE is_forced = 0 AND status <> 'failed';";
 
 const struct db_migration db_migrations[] = {
-    {1, "users, tokens, iocs, audit, enrichment, report sends", migration_1},
+    { 1, "users, tokens, iocs, audit, enrichment, report sends", migration_1 },
 };
 
 const size_t db_migrations_count =
