@@ -776,7 +776,8 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
 
 const struct cli_cmd cmd_ioc_entry = {
     .name = "ioc",
-    .summary = "add, list, show, update and delete indicators",
-    .usage = "usage: iocm ioc add|list|show|update|delete ...\n",
+    .summary = "add, list, show, update, review and delete indicators",
+    .usage = "usage: iocm ioc add|list|show|update|delete|submit|approve|"
+             "reject|archive|restore|flag|false-positive ...\n",
     .run = run,
 };

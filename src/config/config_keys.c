@@ -103,7 +103,7 @@ const struct config_key config_keys[] = {
       "let `iocm serve` and `iocm expire` expire indicators past their "
       "lifetime" },
     { "DRAFT_RETENTION_DAYS", CONFIG_INT, "0", 0, DAYS_MAX, false,
-      "days before untouched drafts are deleted (0 = keep)" },
+      "days before untouched drafts are archived (0 = keep)" },
     { "AUDIT_RETENTION_DAYS", CONFIG_INT, "0", 0, DAYS_MAX, false,
       "days audit events are kept (0 = forever)" },
 
