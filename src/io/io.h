@@ -89,7 +89,11 @@ struct io_handler {
  *   indicators: domains must end in a known top-level domain, a file name
  *   needs an extension that carries code or documents (exe, dll, ps1,
  *   docm, zip ...; not js, html or txt, too common in prose), numbers
- *   with fewer or more than four dotted parts are versions, and a
+ *   with fewer or more than four dotted parts are versions, so are four
+ *   parts after a version word in the same sentence ("version 2.4.1.7",
+ *   "ver. 2.4.1.7", "build", "release", "firmware", "agent", up to three
+ *   words back, no address word such as "at", "to", "ip" or "c2" in
+ *   between) or after a product name and '/' ("Chrome/120.0.1.2"), and a
  *   candidate that fails validation is silently no indicator unless it
  *   was defanged (someone meant it): then it goes to on_invalid. A
  *   defanged name is taken as the domain its writer meant even when its

@@ -161,6 +161,16 @@ void io_skip_bom(const char **data, size_t *len);
 /* Text extraction's word lists (io_text_words.c); case-insensitive. */
 bool io_text_is_tld(const char *s, size_t n);
 bool io_text_is_file_ext(const char *s, size_t n);
+/*
+ * True when the number at s, inside the text that starts at start, is a
+ * version: a version word ("version", "ver.", "build", "release",
+ * "firmware", "agent" ...) is among the three words before it in its
+ * sentence, with no address word ("at", "to", "ip", "c2" ...) in between,
+ * or a product name is attached with '/' ("Chrome/120.0.1.2").
+ * (io_text_versions.c)
+ */
+bool io_text_follows_version_word(const unsigned char *start,
+                                  const unsigned char *s);
 
 /*
  * JSON reading shared by json, stix and misp: parses one document

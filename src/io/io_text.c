@@ -563,8 +563,10 @@ static void consider(struct text_scan *ts, const unsigned char *s, size_t n,
     }
     if (is_digits_dots) {
         /* 1.2.3 and 10.0.19041.1 are versions; the validator refuses
-         * octets above 255. */
-        if (dots == 3)
+         * octets above 255; "version 2.4.1.7" is one by its words (an
+         * undefanged token is a span of ts->p, so they can be read). */
+        if (dots == 3 &&
+            (is_defanged || !io_text_follows_version_word(ts->p, s)))
             candidate(ts, IOC_TYPE_IPV4, s, n, is_defanged);
         return;
     }

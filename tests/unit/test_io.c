@@ -277,7 +277,23 @@ static const struct {
       "python3.10 openssl-3.0.19 802.11ac",
       "" },
     { "a four-part number that is a valid address is one",
-      "build 1.2.3.4 shipped", "ipv4 1.2.3.4\n" },
+      "we saw 1.2.3.4 shipped", "ipv4 1.2.3.4\n" },
+    { "a four-part number after a version word is a version",
+      "reports version 2.4.1.7 in its user agent; build 1.2.3.4, "
+      "Firmware ver. 5.6.7.8 (release: 9.9.9.9) agent=3.3.3.3 "
+      "rev 4.4.4.4 ver:6.6.6.6 v 7.7.7.7 User-Agent 8.8.4.4",
+      "" },
+    { "address words keep four-part numbers addresses",
+      "version 2 beacons to 2.4.1.7; the agent connects to 1.2.3.4, "
+      "build server at 5.6.7.8, C2 9.9.9.9 and IP:3.3.3.3",
+      "ipv4 2.4.1.7\nipv4 1.2.3.4\nipv4 5.6.7.8\nipv4 9.9.9.9\n"
+      "ipv4 3.3.3.3\n" },
+    { "version words end with their sentence",
+      "Update to the latest release. 2.4.1.7 served the payload.\n\n"
+      "version\n\n1.2.3.4 and version 2 of the loader used 5.6.7.8",
+      "ipv4 2.4.1.7\nipv4 1.2.3.4\nipv4 5.6.7.8\n" },
+    { "defanged four-part numbers are addresses whatever the words",
+      "version 2.4.1[.]7", "ipv4 2.4.1.7\n" },
     { "file names in URLs belong to the URL",
       "http://evil.example/payload.exe and evil.example/setup.msi",
       "url http://evil.example/payload.exe\ndomain evil.example\n" },
