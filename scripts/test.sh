@@ -52,6 +52,9 @@ if [[ -f build-asan/build.ninja ]]; then
     count_results build-asan
 fi
 
+# The tree must also build clean with clang (warnings are errors).
+step "clang build" bash -c "$(declare -f setup); CC=clang setup build-clang && ninja -C build-clang"
+
 step "format check" bash -c 'git ls-files "*.c" "*.h" | xargs clang-format --dry-run --Werror'
 
 echo
