@@ -296,21 +296,18 @@ static void describe_transport(const struct mail_transport *t,
                 t->username && *t->username ? ", AUTH" : "");
 }
 
+/* Sends the message built for the claimed period and records how it went;
+ * nothing between the claim and the record can fail without recording. */
 static int deliver(struct cli_ctx *ctx, struct db *db, struct send_record *rec,
-                   const struct strbuf *recipients, const json_t *model,
-                   const struct report_settings *rs, const struct strvec *rcpt,
+                   const struct strbuf *recipients, const struct mail_eml *eml,
                    struct iocm_err *err)
 {
     struct strbuf where = STRBUF_INIT, refused = STRBUF_INIT;
     struct mail_result res = MAIL_RESULT_INIT;
-    struct mail_eml eml = MAIL_EML_INIT;
     struct mail_transport t;
     struct iocm_err send_err = IOCM_ERR_INIT;
     int attempts = 0, rc;
 
-    rc = cli_report_eml(ctx, model, rs, rcpt, &eml, err);
-    if (rc < 0)
-        goto out;
     transport_from_config(&ctx->settings.mail, &t);
     describe_transport(&t, &where);
     if (!t.use_ssl && !t.use_tls && !mail_host_is_loopback(t.server))
@@ -319,7 +316,7 @@ static int deliver(struct cli_ctx *ctx, struct db *db, struct send_record *rec,
                      "or MAIL_USE_SSL",
                      t.server);
     cli_log_step(ctx, "connecting to %s", where.buf);
-    rc = mail_send_with_retries(&t, &eml, (int)ctx->settings.mail.retries,
+    rc = mail_send_with_retries(&t, eml, (int)ctx->settings.mail.retries,
                                 RETRY_BACKOFF_MS, &attempts, &res, &send_err);
     for (size_t i = 0; i < res.refused_nr; i++) {
         strbuf_addf(&refused, "%s%s (%s)", i ? ", " : "", res.refused[i].addr,
@@ -330,23 +327,22 @@ static int deliver(struct cli_ctx *ctx, struct db *db, struct send_record *rec,
     if (rc < 0) {
         cli_log_step(ctx, "failed after %d attempt%s: %s", attempts,
                      attempts == 1 ? "" : "s", send_err.msg);
-        finish(ctx, db, rec, "failed", eml.message_id, attempts, send_err.msg,
+        finish(ctx, db, rec, "failed", eml->message_id, attempts, send_err.msg,
                recipients->buf, NULL);
         rc = iocm_fail(err, rc, "%s", send_err.msg);
         goto out;
     }
-    rc = finish(ctx, db, rec, "sent", eml.message_id, attempts,
+    rc = finish(ctx, db, rec, "sent", eml->message_id, attempts,
                 refused.len ? refused.buf : NULL, recipients->buf, err);
     if (rc == 0)
         cli_log_step(ctx,
                      "sent %s report for %s to %zu recipient%s, message "
                      "id %s (%d attempt%s)",
-                     rec->kind, rec->period, eml.rcpt.nr - res.refused_nr,
-                     eml.rcpt.nr - res.refused_nr == 1 ? "" : "s",
-                     eml.message_id, attempts, attempts == 1 ? "" : "s");
+                     rec->kind, rec->period, eml->rcpt.nr - res.refused_nr,
+                     eml->rcpt.nr - res.refused_nr == 1 ? "" : "s",
+                     eml->message_id, attempts, attempts == 1 ? "" : "s");
 out:
     mail_result_release(&res);
-    mail_eml_release(&eml);
     strbuf_release(&where);
     strbuf_release(&refused);
     return rc;
@@ -371,6 +367,7 @@ int cli_report_send(struct cli_ctx *ctx, int argc, char **argv,
     bool force = false, dry_run = false;
     struct report_settings rs;
     struct send_record rec = { 0 };
+    struct mail_eml eml = MAIL_EML_INIT;
     enum report_kind kind;
     json_t *model = NULL;
     struct db *db;
@@ -438,16 +435,17 @@ int cli_report_send(struct cli_ctx *ctx, int argc, char **argv,
         goto out;
     cli_log_step(ctx, "generated %s report for %s: %s", rec.kind, rec.period,
                  subject.buf);
+    /* Built before the period is claimed: a message that cannot be built
+     * (no sender, a broken template) must not leave a claim behind that
+     * holds the period for an hour. */
+    rc = cli_report_eml(ctx, model, &rs, rcpt, &eml, err);
+    if (rc < 0)
+        goto out;
     if (dry_run) {
-        struct mail_eml eml = MAIL_EML_INIT;
-
-        rc = cli_report_eml(ctx, model, &rs, rcpt, &eml, err);
-        if (rc == 0)
-            cli_log_step(ctx,
-                         "dry run: message of %zu bytes built, not sent "
-                         "and not recorded",
-                         eml.len);
-        mail_eml_release(&eml);
+        cli_log_step(ctx,
+                     "dry run: message of %zu bytes built, not sent and not "
+                     "recorded",
+                     eml.len);
         goto out;
     }
     rc = claim(ctx, db, &rec, recipients.buf, force, err);
@@ -455,8 +453,9 @@ int cli_report_send(struct cli_ctx *ctx, int argc, char **argv,
         rc = rc > 0 ? 0 : rc;
         goto out;
     }
-    rc = deliver(ctx, db, &rec, &recipients, model, &rs, rcpt, err);
+    rc = deliver(ctx, db, &rec, &recipients, &eml, err);
 out:
+    mail_eml_release(&eml);
     json_decref(model);
     strvec_clear(&to);
     strbuf_release(&period);
