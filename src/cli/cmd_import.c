@@ -444,6 +444,9 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
     rc = cli_actor(ctx, user, &actor, err);
     if (rc == 0)
         rc = input_open(file, &in, err);
+    /* Opened: from here on the name is only shown, in the summary and the
+     * audit event, whose JSON must be UTF-8 whatever the file system has. */
+    io_utf8_repair(argv[optind]);
     if (rc == 0)
         rc = cli_db(ctx, &st.db, err);
     if (rc < 0)

@@ -165,12 +165,14 @@ int io_read(enum io_format fmt, const char *data, size_t len, const char *name,
     return rc;
 }
 
-/* Formats a report into a stack buffer: reports are one line. */
+/* Formats a report into a stack buffer: reports are one line, in UTF-8
+ * even when they quote bytes of the input or are cut short, so that they
+ * fit into JSON. */
 #define REPORT_MAX 512
 
 void io_invalid(struct io_reader *r, const char *where, const char *fmt, ...)
 {
-    char reason[REPORT_MAX];
+    char reason[REPORT_MAX], place[REPORT_MAX];
     va_list ap;
 
     if (!r->h->on_invalid)
@@ -178,12 +180,13 @@ void io_invalid(struct io_reader *r, const char *where, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    r->h->on_invalid(r->h->ctx, where, reason);
+    snprintf(place, sizeof(place), "%s", where);
+    r->h->on_invalid(r->h->ctx, io_utf8_repair(place), io_utf8_repair(reason));
 }
 
 void io_skipped(struct io_reader *r, const char *where, const char *fmt, ...)
 {
-    char reason[REPORT_MAX];
+    char reason[REPORT_MAX], place[REPORT_MAX];
     va_list ap;
 
     if (!r->h->on_skipped)
@@ -191,7 +194,8 @@ void io_skipped(struct io_reader *r, const char *where, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    r->h->on_skipped(r->h->ctx, where, reason);
+    snprintf(place, sizeof(place), "%s", where);
+    r->h->on_skipped(r->h->ctx, io_utf8_repair(place), io_utf8_repair(reason));
 }
 
 /* Distinct warnings of one read: a header of a million unknown columns
@@ -215,7 +219,7 @@ void io_warn_once(struct io_reader *r, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    r->h->on_warning(r->h->ctx, message);
+    r->h->on_warning(r->h->ctx, io_utf8_repair(message));
 }
 
 int io_json_load(struct io_reader *r, const char *data, size_t len,

@@ -163,6 +163,14 @@ struct io_handler {
 int io_read(enum io_format fmt, const char *data, size_t len, const char *name,
             const struct io_handler *h, struct iocm_err *err);
 
+/*
+ * Replaces each byte of s that is no part of well-formed UTF-8 (a cut
+ * sequence included) by '?', in place, and returns s: the reports of
+ * io_read() are repaired so, and so should a file name be before it goes
+ * into JSON.
+ */
+char *io_utf8_repair(char *s);
+
 /* Options of the writers. */
 struct io_export_options {
     bool defang; /* text only: values defanged (ioc_defang()) */

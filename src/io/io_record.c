@@ -94,6 +94,23 @@ bool io_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+char *io_utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t len = strlen(s);
+
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(p + i, len - i);
+
+        if (!n) {
+            p[i++] = '?';
+            continue;
+        }
+        i += n;
+    }
+    return s;
+}
+
 int io_time_parse(const char *s, int64_t *out, struct iocm_err *err)
 {
     size_t n = strlen(s);
@@ -149,9 +166,9 @@ void io_record_release(struct io_record *rec)
 static int fail_field(struct iocm_err *err, enum io_field f, const char *s,
                       const char *why)
 {
+    /* Bytes that are no UTF-8 are shown as '?' by the reports. */
     return iocm_fail(err, IOCM_EINVAL, "invalid %s '%.80s%s': %s",
-                     io_field_names[f], io_utf8_valid(s, strlen(s)) ? s : "",
-                     strlen(s) > 80 ? "..." : "", why);
+                     io_field_names[f], s, strlen(s) > 80 ? "..." : "", why);
 }
 
 static bool has_control(const char *s, size_t len)

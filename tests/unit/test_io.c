@@ -613,7 +613,7 @@ static const struct {
       "b.example,ok,\"a\x01\",\n"
       "c.example,ok,,\"tab\tand\nnewline are fine\"\n",
       "domain c.example src=ok desc=tab\tand\nnewline are fine\n",
-      "row 2: invalid source '': invalid utf-8\n"
+      "row 2: invalid source '\?\?': invalid utf-8\n"
       "row 3: invalid tags: control character in a tag\n",
       "" },
     { "empty input", "", "", "", "" },
@@ -688,6 +688,45 @@ static void test_warnings_are_bounded(void **state)
     assert_true(contains(c.warnings.buf, "t: unknown column 'x0' ignored\n"));
     assert_true(contains(c.warnings.buf, "too many warnings; no more are "
                                          "given\n"));
+    collect_release(&c);
+    strbuf_release(&sb);
+}
+
+/* Reports go into JSON summaries: they must be UTF-8 even when they quote
+ * bytes that are not or cut a character in two. */
+static void test_reports_are_utf8_even_cut_short(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } repairs[] = {
+        { "caf\xc3\xa9", "caf\xc3\xa9" },
+        { "caf\xe9!", "caf?!" },
+        { "\xe3\x81\x82\xe3\x81", "\xe3\x81\x82\?\?" },
+        { "\xed\xa0\x80", "\?\?\?" },
+        { "", "" },
+    };
+    struct strbuf sb = STRBUF_INIT;
+    struct collect c;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(repairs); i++) {
+        char *s = xstrdup(repairs[i].in);
+
+        assert_string_equal(io_utf8_repair(s), repairs[i].want);
+        free(s);
+    }
+    /* A column name of 300 three-byte characters, cut at 80 bytes. */
+    strbuf_addstr(&sb, "value,");
+    for (int i = 0; i < 300; i++)
+        strbuf_addstr(&sb, "\xe3\x81\x82");
+    strbuf_addstr(&sb, ",source\na.example,x,caf\xe9\n");
+    collect_init(&c, false);
+    assert_int_equal(read_into(&c, IO_FORMAT_CSV, sb.buf, sb.len, NULL), 0);
+    assert_true(io_utf8_valid(c.warnings.buf, c.warnings.len));
+    /* "\?" keeps trigraphs away. */
+    assert_true(contains(c.warnings.buf, "\xe3\x81\x82\?\?' ignored\n"));
+    assert_true(contains(c.invalid.buf,
+                         "row 2: invalid source 'caf?': invalid utf-8\n"));
     collect_release(&c);
     strbuf_release(&sb);
 }
@@ -1822,6 +1861,7 @@ int main(void)
         cmocka_unit_test(test_csv_without_value_column_is_refused),
         cmocka_unit_test(test_csv_huge_fields_are_refused_not_fatal),
         cmocka_unit_test(test_warnings_are_bounded),
+        cmocka_unit_test(test_reports_are_utf8_even_cut_short),
         cmocka_unit_test(test_json_reads_objects),
         cmocka_unit_test(test_json_unusable_documents_fail),
         cmocka_unit_test(test_json_huge_fields_are_refused_not_fatal),
