@@ -272,15 +272,26 @@ static int finish(struct cli_ctx *ctx, struct db *db,
     return db_commit(db, err);
 }
 
-/* Parses and checks every recipient before anything is built or sent. */
-static int check_recipients(const struct strvec *rcpt, struct iocm_err *err)
+/*
+ * Parses and checks every recipient before anything is built or sent. A
+ * malformed address is the operator's input, not a delivery failure: a
+ * usage error for --to, a configuration error for the .env list (as
+ * config validation makes it for the addresses it already refuses), so
+ * both exit 2.
+ */
+static int check_recipients(const struct strvec *rcpt, const char *source,
+                            bool is_option, struct iocm_err *err)
 {
     struct mail_address_list list = MAIL_ADDRESS_LIST_INIT;
+    struct iocm_err why = IOCM_ERR_INIT;
     int rc = 0;
 
     for (size_t i = 0; i < rcpt->nr && rc == 0; i++)
-        rc = mail_address_list_parse(&list, rcpt->v[i], err);
+        rc = mail_address_list_parse(&list, rcpt->v[i], &why);
     mail_address_list_release(&list);
+    if (rc < 0)
+        rc = iocm_fail(err, is_option ? IOCM_EUSAGE : IOCM_ECONFIG,
+                       "%s: %s; nothing sent", source, why.msg);
     return rc;
 }
 
@@ -410,7 +421,16 @@ int cli_report_send(struct cli_ctx *ctx, int argc, char **argv,
                        recipients_key(kind), rs.config_file);
         goto out;
     }
-    rc = check_recipients(rcpt, err);
+    if (to.nr) {
+        rc = check_recipients(rcpt, "--to", true, err);
+    } else {
+        /* Named as config validation names a bad value: key, where set. */
+        strbuf_addf(&recipients, "%s (", recipients_key(kind));
+        config_origin(ctx->cfg, recipients_key(kind), &recipients);
+        strbuf_addch(&recipients, ')');
+        rc = check_recipients(rcpt, recipients.buf, false, err);
+        strbuf_reset(&recipients);
+    }
     if (rc < 0)
         goto out;
     join(rcpt, &recipients);
