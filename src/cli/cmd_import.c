@@ -84,6 +84,9 @@ struct import_state {
     time_t last_progress;
     struct iocm_err *err;
     int64_t added, seen_again, reactivated, invalid, skipped;
+    /* added, seen_again and reactivated as of the last commit: a batch
+     * rolled back stored nothing and counts for nothing */
+    int64_t committed[3];
     json_t *invalid_list;
     json_t *skipped_list;
     json_t *warnings;
@@ -107,7 +110,36 @@ static int commit_batch(struct import_state *st)
     if (rc < 0)
         return rc;
     st->is_in_tx = false;
-    return db_commit(st->db, st->err);
+    rc = db_commit(st->db, st->err);
+    if (rc == 0) {
+        st->committed[0] = st->added;
+        st->committed[1] = st->seen_again;
+        st->committed[2] = st->reactivated;
+    }
+    return rc;
+}
+
+/* Rolls back the open batch, with its counts and counter changes. */
+static void forget_batch(struct import_state *st)
+{
+    if (st->is_in_tx)
+        db_rollback(st->db, NULL);
+    st->is_in_tx = false;
+    ioc_count_delta_init(&st->pending);
+    st->added = st->committed[0];
+    st->seen_again = st->committed[1];
+    st->reactivated = st->committed[2];
+}
+
+/* What the audit event of the import carries. */
+static json_t *audit_details(const struct import_state *st, const char *file,
+                             enum io_format fmt)
+{
+    return json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "file", file, "format",
+        io_format_name(fmt), "added", (json_int_t)st->added, "seen_again",
+        (json_int_t)st->seen_again, "reactivated", (json_int_t)st->reactivated,
+        "invalid", (json_int_t)st->invalid, "skipped", (json_int_t)st->skipped);
 }
 
 static void progress(struct import_state *st, bool final)
@@ -470,31 +502,26 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
     rc = io_read(fmt, in.data, in.len, strcmp(file, "-") ? file : "stdin",
                  &handler, err);
     progress(&st, true);
-    summary = summary_json(&st, file, fmt, dry_run);
     if (rc < 0) {
-        if (st.is_in_tx)
-            db_rollback(st.db, NULL);
-        st.is_in_tx = false;
+        forget_batch(&st);
         /* What earlier batches stored stays, and the audit says so. */
         if (!dry_run && st.added + st.seen_again + st.reactivated > 0) {
             struct iocm_err ignored = IOCM_ERR_INIT;
+            json_t *details = audit_details(&st, file, fmt);
 
-            json_object_set_new(summary, "error", json_string(err->msg));
-            audit_import(&st, actor, ctx->now, summary, &ignored);
+            json_object_set_new(details, "error", json_string(err->msg));
+            audit_import(&st, actor, ctx->now, details, &ignored);
+            json_decref(details);
         }
         goto out;
     }
+    summary = summary_json(&st, file, fmt, dry_run);
     if (dry_run) {
         if (st.is_in_tx)
             db_rollback(st.db, NULL);
         st.is_in_tx = false;
     } else {
-        json_t *details = json_pack(
-            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "file", file, "format",
-            io_format_name(fmt), "added", (json_int_t)st.added, "seen_again",
-            (json_int_t)st.seen_again, "reactivated",
-            (json_int_t)st.reactivated, "invalid", (json_int_t)st.invalid,
-            "skipped", (json_int_t)st.skipped);
+        json_t *details = audit_details(&st, file, fmt);
 
         rc = audit_import(&st, actor, ctx->now, details, err);
         json_decref(details);
