@@ -28,7 +28,9 @@ static const char usage[] =
     "stix (a STIX 2.1 bundle) or misp (a MISP event); csv is the default.\n"
     "Only active indicators that are not false positives are exported "
     "unless\n"
-    "--status or --include-false-positives say otherwise. STIX ids are\n"
+    "--status, --any-status or --include-false-positives say otherwise; "
+    "an\n"
+    "indicator past its expiry is no longer active. STIX ids are\n"
     "derived from type and value, so exporting the same data twice gives "
     "the\n"
     "same bytes.\n"
@@ -53,13 +55,19 @@ struct export_state {
     struct io_writer *writer;
     struct iocm_err *err;
     int64_t written;
+    int64_t active_at; /* leave out what expired by then; 0: keep all */
 };
 
 static int write_one(const struct ioc *ioc, void *data)
 {
     struct export_state *st = data;
-    int rc = io_writer_write(st->writer, ioc, st->err);
+    int rc;
 
+    /* Past its expiry is no longer active, even before `iocm expire`
+     * changes its status: a blocklist must not keep it. */
+    if (st->active_at && ioc->expires_at && ioc->expires_at <= st->active_at)
+        return 0;
+    rc = io_writer_write(st->writer, ioc, st->err);
     if (rc == 0)
         st->written++;
     return rc;
@@ -138,8 +146,10 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
         rc = cli_usage_error(err, "export", "choose a --format to write");
         goto out;
     }
-    if (f.status < 0 && !any_status)
+    if (f.status < 0 && !any_status) {
         f.status = IOC_STATUS_ACTIVE;
+        st.active_at = ctx->now;
+    }
     eo.now = ctx->now;
     rc = cli_db(ctx, &db, err);
     if (rc == 0 && output)
