@@ -253,6 +253,27 @@ struct input {
     struct strbuf buf;
 };
 
+/* Reads fd to its end into in->buf, and closes it. */
+static int input_read_stream(int fd, const char *path, struct input *in,
+                             struct iocm_err *err)
+{
+    FILE *fp = fdopen(fd, "rb");
+    int rc = 0;
+
+    if (!fp) {
+        close(fd);
+        return iocm_fail(err, IOCM_EIO, "cannot read '%s': %s", path,
+                         strerror(errno));
+    }
+    if (strbuf_read_file(&in->buf, fp) < 0)
+        rc = iocm_fail(err, IOCM_EIO, "cannot read '%s': %s", path,
+                       strerror(errno));
+    fclose(fp);
+    in->data = in->buf.buf;
+    in->len = in->buf.len;
+    return rc;
+}
+
 static int input_open(const char *path, struct input *in, struct iocm_err *err)
 {
     struct stat sb;
@@ -272,11 +293,14 @@ static int input_open(const char *path, struct input *in, struct iocm_err *err)
     if (fd < 0)
         return iocm_fail(err, IOCM_EIO, "cannot open '%s': %s", path,
                          strerror(errno));
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+    if (fstat(fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
         close(fd);
         return iocm_fail(err, IOCM_EIO, "cannot read '%s': not a regular file",
                          path);
     }
+    /* A pipe such as <(curl ...) or /dev/stdin cannot be mapped. */
+    if (!S_ISREG(sb.st_mode))
+        return input_read_stream(fd, path, in, err);
     if (sb.st_size > 0) {
         in->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (in->map == MAP_FAILED) {
