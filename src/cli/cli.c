@@ -25,11 +25,9 @@
 #include "util/xalloc.h"
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_init_entry,   &cmd_ioc_entry,
-    &cmd_import_entry, &cmd_export_entry,
-    &cmd_expire_entry, &cmd_report_entry,
-    &cmd_enrich_entry, &cmd_user_entry,
-    &cmd_audit_entry,  NULL,
+    &cmd_init_entry,   &cmd_ioc_entry,    &cmd_import_entry, &cmd_export_entry,
+    &cmd_expire_entry, &cmd_report_entry, &cmd_enrich_entry, &cmd_mail_entry,
+    &cmd_user_entry,   &cmd_audit_entry,  &cmd_doctor_entry, NULL,
 };
 
 static void print_main_help(FILE *fp)

@@ -52,6 +52,8 @@ extern const struct cli_cmd cmd_import_entry;
 extern const struct cli_cmd cmd_export_entry;
 extern const struct cli_cmd cmd_report_entry;
 extern const struct cli_cmd cmd_enrich_entry;
+extern const struct cli_cmd cmd_mail_entry;
+extern const struct cli_cmd cmd_doctor_entry;
 
 int cli_main(int argc, char **argv);
 
