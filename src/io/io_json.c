@@ -261,9 +261,10 @@ static void set_time(json_t *obj, const char *key, int64_t t)
         json_object_set_new(obj, key, json_string(buf));
 }
 
+/* The store keeps "" for an unset text: left out like NULL. */
 static void set_string(json_t *obj, const char *key, const char *s)
 {
-    if (s)
+    if (s && *s)
         json_object_set_new(obj, key, json_string(s));
 }
 

@@ -572,7 +572,8 @@ static int misp_write(struct io_writer *w, const struct ioc *ioc,
         strbuf_addf(&tag, "iocm:confidence=\"%d\"", ioc->confidence);
         json_array_append_new(tags, tag_of(tag.buf));
     }
-    if (ioc->source) {
+    /* The store keeps "" for an unset source: no tag then. */
+    if (ioc->source && *ioc->source) {
         strbuf_reset(&tag);
         strbuf_addf(&tag, "iocm:source=\"%s\"", ioc->source);
         json_array_append_new(tags, tag_of(tag.buf));

@@ -540,11 +540,12 @@ static void add_common(struct io_writer *w, json_t *obj, const struct ioc *ioc)
     if (ioc->severity != IOC_SEV_UNSET)
         json_object_set_new(obj, "x_iocm_severity",
                             json_string(ioc_severity_name(ioc->severity)));
-    if (ioc->source)
+    /* The store keeps "" for an unset text: left out like NULL. */
+    if (ioc->source && *ioc->source)
         json_object_set_new(obj, "x_iocm_source", json_string(ioc->source));
     if (ioc->last_seen)
         json_object_set_new(obj, "x_iocm_last_seen", stix_time(ioc->last_seen));
-    if (ioc->created_by)
+    if (ioc->created_by && *ioc->created_by)
         json_object_set_new(obj, "x_iocm_created_by",
                             json_string(ioc->created_by));
 }
@@ -588,7 +589,7 @@ static int stix_write(struct io_writer *w, const struct ioc *ioc,
                          "cannot export %s '%.80s': invalid utf-8",
                          ioc_type_name(ioc->type), ioc->value);
     }
-    if (ioc->description)
+    if (ioc->description && *ioc->description)
         json_object_set_new(obj, "description", json_string(ioc->description));
     if (is_cve) {
         json_object_set_new(obj, "external_references",

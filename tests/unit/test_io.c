@@ -1732,6 +1732,41 @@ static void test_json_writer_streams_an_array(void **state)
     free_records(recs, n);
 }
 
+/* The store gives "" for a text never set: writers leave it out as they
+ * leave out NULL, not as "source": "" or an iocm:source="" tag. */
+static void test_writers_leave_out_empty_texts(void **state)
+{
+    static const enum io_format formats[] = { IO_FORMAT_JSON, IO_FORMAT_STIX,
+                                              IO_FORMAT_MISP };
+    static const char *const absent[] = {
+        "\"source\"",    "\"description\"",   "\"created_by\"",
+        "x_iocm_source", "x_iocm_created_by", "iocm:source"
+    };
+    struct ioc rec;
+
+    (void)state;
+    ioc_init(&rec);
+    rec.type = IOC_TYPE_DOMAIN;
+    rec.value = xstrdup("empty-texts.example");
+    rec.source = xstrdup("");
+    rec.description = xstrdup("");
+    rec.created_by = xstrdup("");
+    rec.first_seen = T0;
+    for (size_t f = 0; f < ARRAY_SIZE(formats); f++) {
+        char *text = write_all(formats[f], &rec, 1, false);
+
+        assert_non_null(strstr(text, "empty-texts.example"));
+        for (size_t i = 0; i < ARRAY_SIZE(absent); i++) {
+            if (strstr(text, absent[i]))
+                print_error("%s: %s in:\n%s\n", io_format_name(formats[f]),
+                            absent[i], text);
+            assert_null(strstr(text, absent[i]));
+        }
+        free(text);
+    }
+    ioc_release(&rec);
+}
+
 static void test_text_writer_one_value_a_line(void **state)
 {
     size_t n;
@@ -1883,6 +1918,7 @@ int main(void)
         cmocka_unit_test(test_csv_writer_quotes_per_rfc4180),
         cmocka_unit_test(test_json_writer_streams_an_array),
         cmocka_unit_test(test_text_writer_one_value_a_line),
+        cmocka_unit_test(test_writers_leave_out_empty_texts),
         cmocka_unit_test(test_stix_export_is_deterministic),
         cmocka_unit_test(test_misp_export_is_one_event),
         cmocka_unit_test(test_writer_reports_write_errors),
