@@ -266,7 +266,7 @@ static void check_secrets(struct doctor *d)
     for (size_t i = 0; i < config_count(cfg); i++) {
         const char *key = config_key_at(cfg, i);
 
-        if (config_key_is_secret(key))
+        if (may_be_secret(key))
             strbuf_addf(&keys, "%s%s", keys.len ? ", " : "", key);
     }
     if (!keys.len) {
@@ -293,21 +293,25 @@ static void check_secrets(struct doctor *d)
     strbuf_release(&keys);
 }
 
-/* Opens the database without migrating or creating it: doctor only looks. */
-static int check_database(struct doctor *d, struct db **out)
+/*
+ * Opens the database without migrating or creating it (doctor only looks)
+ * and checks its schema version. Returns the open database when the other
+ * checks can read it, else NULL.
+ */
+static struct db *check_database(struct doctor *d)
 {
     const char *url = d->ctx->settings.database_url;
     struct iocm_err err = IOCM_ERR_INIT;
+    struct strbuf shown = STRBUF_INIT;
     int version = 0, latest = db_schema_latest();
     struct db *db = NULL;
     int rc;
 
-    *out = NULL;
     if (!strncmp(url, "sqlite:", 7) && strcmp(url, "sqlite::memory:") &&
         access(url + 7, F_OK) < 0) {
         put(d, "fail", "database", "%s: %s does not exist: run iocm init", url,
             url + 7);
-        return -1;
+        return NULL;
     }
     rc = db_open(url, &db, &err);
     if (rc == 0)
@@ -315,39 +319,33 @@ static int check_database(struct doctor *d, struct db **out)
     if (rc < 0) {
         put(d, "fail", "database", "%s", err.msg);
         db_close(db);
-        return rc;
+        return NULL;
     }
     /* The URL is shown as doctor shows the setting: password masked. */
-    {
-        struct strbuf shown = STRBUF_INIT;
-
-        config_display_value(d->ctx->cfg, "DATABASE_URL", &shown);
-        if (!shown.len)
-            strbuf_addstr(&shown, url);
-        if (version == 0)
-            put(d, "fail", "database",
-                "%s: no iocm schema in it: run iocm init", shown.buf);
-        else if (version > latest)
-            put(d, "fail", "database",
-                "%s: schema version %d is newer than this iocm (%d): "
-                "upgrade iocm",
-                shown.buf, version, latest);
-        else if (version < latest)
-            put(d, "warn", "database",
-                "%s: schema version %d, this iocm migrates it to %d on the "
-                "next command (or run iocm init now)",
-                shown.buf, version, latest);
-        else
-            put(d, "ok", "database", "%s: schema version %d (current)",
-                shown.buf, version);
-        strbuf_release(&shown);
-    }
+    config_display_value(d->ctx->cfg, "DATABASE_URL", &shown);
+    if (!shown.len)
+        strbuf_addstr(&shown, url);
+    if (version == 0)
+        put(d, "fail", "database", "%s: no iocm schema in it: run iocm init",
+            shown.buf);
+    else if (version > latest)
+        put(d, "fail", "database",
+            "%s: schema version %d is newer than this iocm (%d): upgrade iocm",
+            shown.buf, version, latest);
+    else if (version < latest)
+        put(d, "warn", "database",
+            "%s: schema version %d, this iocm migrates it to %d on the next "
+            "command (or run iocm init now)",
+            shown.buf, version, latest);
+    else
+        put(d, "ok", "database", "%s: schema version %d (current)", shown.buf,
+            version);
+    strbuf_release(&shown);
     if (version == 0 || version > latest) {
         db_close(db);
-        return -1;
+        return NULL;
     }
-    *out = db;
-    return 0;
+    return db;
 }
 
 /* Counts straight from the table, as ioc_counts_rebuild would store them. */
@@ -729,7 +727,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
             "fix the configuration, then run iocm "
             "doctor again");
     } else {
-        check_database(&d, &db);
+        db = check_database(&d);
         if (db) {
             check_counts(&d, db);
             check_sends(&d, db);
