@@ -90,6 +90,7 @@ expect_not_out 'SOMETHING_ELSE at '"$IOCM_ENV_FILE"':11 is ignored: did you mean
 # An unknown key that looks like a secret is masked too.
 expect_out "        MAIL_PASWORD=******** ($IOCM_ENV_FILE:10)"
 expect_not_out 'typo'
+expect_check ok secrets 'holds MAIL_PASSWORD, MAIL_PASWORD and only its owner'
 expect_out '0 failed, 2 warnings'
 
 # --- Environment values are listed with their origin ---------------------------
