@@ -375,7 +375,7 @@ int cli_report_send(struct cli_ctx *ctx, int argc, char **argv,
     struct strvec to = STRVEC_INIT;
     const struct strvec *rcpt;
     const char *at_arg = NULL;
-    bool force = false, dry_run = false;
+    bool force = false, dry_run = false, has_to = false;
     struct report_settings rs;
     struct send_record rec = { 0 };
     struct mail_eml eml = MAIL_EML_INIT;
@@ -389,17 +389,25 @@ int cli_report_send(struct cli_ctx *ctx, int argc, char **argv,
                            err)) != -1) {
         if (c < 0 || c == 'h')
             return c < 0 ? c : 0;
-        if (c == OPT_TO)
+        if (c == OPT_TO) {
             strvec_split(&to, optarg, ',');
-        else if (c == OPT_AT)
+            has_to = true;
+        } else if (c == OPT_AT) {
             at_arg = optarg;
-        else if (c == OPT_FORCE)
+        } else if (c == OPT_FORCE) {
             force = true;
-        else if (c == OPT_DRY_RUN)
+        } else if (c == OPT_DRY_RUN) {
             dry_run = true;
+        }
     }
     if (optind + 1 != argc) {
         rc = cli_usage_error(err, "report send", "give daily or weekly");
+        goto out;
+    }
+    /* An empty --to must not fall back to the configured recipients: the
+     * report would go to people the operator did not name. */
+    if (has_to && !to.nr) {
+        rc = cli_usage_error(err, "report send", "--to names no address");
         goto out;
     }
     rc = report_kind_parse(argv[optind], &kind, err);
