@@ -52,11 +52,16 @@ void cli_report_settings(const struct cli_ctx *ctx, struct report_settings *rs)
 int cli_report_at(struct cli_ctx *ctx, const char *at_arg, int64_t *at,
                   struct iocm_err *err)
 {
+    struct iocm_err why = IOCM_ERR_INIT;
+
     if (!at_arg) {
         *at = ctx->now;
         return 0;
     }
-    return isotime_parse(at_arg, at, err);
+    /* A bad option value is a usage error (exit 2), not a failure. */
+    if (isotime_parse(at_arg, at, &why) < 0)
+        return iocm_fail(err, IOCM_EUSAGE, "--at: %s", why.msg);
+    return 0;
 }
 
 int cli_write_output(const char *path, const struct strbuf *data,
