@@ -195,6 +195,15 @@ expect_sends 'daily|2026-12-04|sent|1|0'
 check '[[ $(last_error) == *"refused@example.org"*550* ]]' "the refusal is recorded"
 write_env
 
+# --- --at: a backfill is its own period ------------------------------------
+reset_sends
+runlog report send daily --at 2026-12-02T08:00:00Z
+expect_status 0
+expect_out 'generated daily report for 2026-12-02: [TLP:CLEAR] IOC Manager daily report — 2026-12-02'
+expect_sends 'daily|2026-12-02|sent|1|0'
+parse_mail "$(last_mail main)"
+msg_eq '.headers.Subject' '"[TLP:CLEAR] IOC Manager daily report — 2026-12-02"'
+
 # --- The weekly report -----------------------------------------------------
 runlog report send weekly
 expect_status 0
@@ -314,6 +323,18 @@ write_env
 runlog report send daily --to 'soc@example.org,bad@@example.org'
 expect_status 2
 expect_err "--to: invalid email address 'bad@@example.org'"
+expect_count main "$before"
+expect_sends ''
+# An empty --to never falls back to the configured recipients.
+for empty in '' ' , '; do
+    runlog report send daily --to "$empty"
+    expect_status 2
+    expect_err '--to names no address'
+done
+# A bad --at is a usage error too.
+runlog report send daily --at yesterday
+expect_status 2
+expect_err "--at: invalid time 'yesterday'"
 expect_count main "$before"
 expect_sends ''
 # A header injection attempt through the sender is refused as well.
