@@ -227,6 +227,14 @@ expect_out "(json): 1 added"
 check '[[ $(field pipe.example type) == domain ]]' "a pipe (process substitution) is read"
 # Not a terminal: no progress line.
 expect_no_err
+# On a terminal (script(1) gives one), progress on stderr, ended by the
+# final count.
+if command -v script >/dev/null; then
+    seq -f '198.51.%g.9' 0 199 >"$TEST_TMP/progress.txt"
+    tty_out=$(script -qec "$(printf '%q ' "$IOCM" import "$TEST_TMP/progress.txt")" /dev/null)
+    check '[[ $tty_out == *$'"'"'\r'"'"'"import: 200 added, 0 seen again, 0 invalid"$'"'"'\r\n'"'"'* ]]' "progress on a terminal: $tty_out"
+    check '[[ $tty_out == *"imported $TEST_TMP/progress.txt (text): 200 added"* ]]' "the summary follows the progress"
+fi
 
 # ---- batches ----
 # Whole batches: with --batch-size 3 an injected failure at the 8th of ten
