@@ -70,6 +70,20 @@ static bool is_sentence_end(unsigned char c)
     return c == '.' || c == '!' || c == '?' || c == ';';
 }
 
+/* Copies s[0..n) (n <= WORD_MAX) lower-cased into word, NUL-terminated. */
+static void lower_copy(const unsigned char *s, size_t n, char *word)
+{
+    for (size_t i = 0; i < n; i++)
+        word[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    word[n] = '\0';
+}
+
+/* Abbreviations with their period: "ver. 2.4.1.7", "v. 2", "rev. 3". */
+static bool is_abbreviation(const char *word)
+{
+    return !strcmp(word, "ver") || !strcmp(word, "v") || !strcmp(word, "rev");
+}
+
 bool io_text_follows_version_word(const unsigned char *start,
                                   const unsigned char *s)
 {
@@ -80,7 +94,7 @@ bool io_text_follows_version_word(const unsigned char *start,
     for (int words = 0; words < WORDS_BACK; words++) {
         const unsigned char *e;
         char word[WORD_MAX + 1];
-        size_t n = 0, newlines = 0;
+        size_t newlines = 0;
         bool is_attached = p == s;
 
         while (p > limit && is_space(p[-1])) {
@@ -104,22 +118,14 @@ bool io_text_follows_version_word(const unsigned char *start,
             e--;
         /* "ver. 2.4.1.7" is a word; "... the end. 2.4.1.7" is not. */
         if (e > p && is_sentence_end(e[-1])) {
-            if (e[-1] == '.' && e - p >= 2 && e - p <= WORD_MAX + 1) {
-                memcpy(word, p, (size_t)(e - 1 - p));
-                word[e - 1 - p] = '\0';
-                for (char *w = word; *w; w++)
-                    *w = (char)(*w >= 'A' && *w <= 'Z' ? *w + 32 : *w);
-                if (!strcmp(word, "ver") || !strcmp(word, "v") ||
-                    !strcmp(word, "rev"))
-                    return true;
-            }
-            return false;
+            if (e[-1] != '.' || e - p < 2 || e - p > WORD_MAX + 1)
+                return false;
+            lower_copy(p, (size_t)(e - 1 - p), word);
+            return is_abbreviation(word);
         }
         if (e - p > WORD_MAX || e == p)
             continue;
-        for (const unsigned char *q = p; q < e; q++)
-            word[n++] = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
-        word[n] = '\0';
+        lower_copy(p, (size_t)(e - p), word);
         if (is_in(word, address_words, ARRAY_SIZE(address_words)))
             return false;
         if (is_in(word, version_words, ARRAY_SIZE(version_words)))
