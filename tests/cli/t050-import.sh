@@ -158,6 +158,15 @@ run ioc show 198.51.100.71 --json
 json_eq '[.severity, .tlp, .source, .confidence]' '["high","GREEN","feed-json",70]'
 json_eq '.tags' '["botnet","extra","scanner","two"]'
 check '[[ $(sql "SELECT COUNT(*) FROM iocs WHERE created_by <> '"'"'alice'"'"'") -eq 0 ]]' "every indicator was created by alice"
+# Seen again: the stored fields stay, empty ones are filled.
+run import "$DATA/iocs.jsonl" --confidence 15 --status draft
+expect_status 0
+run import "$DATA/iocs.jsonl" --source late-src --severity low
+expect_out "0 added, 3 seen again"
+run ioc show jsonl.example --json
+json_eq '[.source, .severity, .confidence, .status]' '["late-src","medium",15,"draft"]'
+run ioc show 198.51.100.81 --json
+json_eq '.source' '"feed-jsonl"'
 
 # ---- one audit event per import ----
 before=$(audits)
