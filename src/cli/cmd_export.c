@@ -95,14 +95,23 @@ static int stream_reads(struct db *db, struct iocm_err *err)
 static int open_output(const char *path, struct strbuf *tmp, FILE **out,
                        struct iocm_err *err)
 {
+    mode_t mask = umask(0);
+    struct stat sb;
     int fd;
 
+    umask(mask);
     strbuf_addf(tmp, "%s.tmp-XXXXXX", path);
     fd = mkstemp(tmp->buf);
     if (fd < 0)
         return iocm_fail(err, IOCM_EIO, "cannot write '%s': %s", path,
                          strerror(errno));
-    fchmod(fd, 0644);
+    /* The mode a file written in place would have: the one it has, or
+     * what the umask allows; exports of TLP:RED data under umask 077
+     * stay private. */
+    if (stat(path, &sb) == 0)
+        fchmod(fd, sb.st_mode & 07777);
+    else
+        fchmod(fd, 0666 & ~mask);
     *out = fdopen(fd, "w");
     if (!*out) {
         close(fd);

@@ -26,9 +26,21 @@ for fmt in text csv json stix misp; do
     check '[[ -z $OUT ]]' "$fmt: nothing on stdout with -o"
     expect_err "exported 14 indicators to $TEST_TMP/file.$fmt ($fmt)"
     check 'cmp -s "$TEST_TMP/stdout.$fmt" "$TEST_TMP/file.$fmt"' "$fmt: -o writes what stdout gets"
-    check '[[ $(stat -c %a "$TEST_TMP/file.$fmt") == 644 ]]' "$fmt: the file is readable by all"
     check '[[ -z $(ls "$TEST_TMP" | grep tmp-) ]]' "$fmt: no temporary file left"
 done
+
+# The file gets the mode it would get written in place: the umask's for a
+# new file (TLP:RED exports stay private under umask 077), its own mode
+# for a file replaced.
+(umask 022 && run export -o "$TEST_TMP/mode-022.csv")
+(umask 077 && run export -o "$TEST_TMP/mode-077.csv")
+printf 'old\n' >"$TEST_TMP/mode-640.csv"
+chmod 640 "$TEST_TMP/mode-640.csv"
+(umask 022 && run export -o "$TEST_TMP/mode-640.csv")
+check '[[ $(stat -c %a "$TEST_TMP/mode-022.csv") == 644 ]]' "a new file under umask 022 is 644"
+check '[[ $(stat -c %a "$TEST_TMP/mode-077.csv") == 600 ]]' "a new file under umask 077 is 600"
+check '[[ $(stat -c %a "$TEST_TMP/mode-640.csv") == 640 ]]' "a replaced file keeps its mode"
+check '[[ $(head -c 5 "$TEST_TMP/mode-640.csv") == value ]]' "and gets the export"
 
 # text: one value a line, nothing else.
 run export --format text
