@@ -91,6 +91,20 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
                     const struct ioc_upsert_opts *opts, int64_t *id_out,
                     enum ioc_upsert_outcome *outcome_out, struct iocm_err *err);
 
+/*
+ * Upserts in[0..n) as n calls of ioc_repo_upsert would, one outcome each
+ * into outcomes[0..n), only faster: within the caller's transaction
+ * (opts->pending set, opts->audit false) on SQLite, the records are
+ * written in (type, value) order (types in enum order), many rows a
+ * statement, so new rows get their ids in that order rather than in in's. Other
+ * options run the records one by one. After a failure the caller rolls back:
+ * which of the records were written before it is unspecified.
+ */
+int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
+                          const struct ioc_upsert_opts *opts,
+                          enum ioc_upsert_outcome *outcomes,
+                          struct iocm_err *err);
+
 /* Records a first successful enrichment of an indicator (for coverage). */
 int ioc_repo_mark_enriched(struct db *db, int64_t id, struct iocm_err *err);
 

@@ -1300,6 +1300,75 @@ static void test_batch_applies_counts_once_before_commit(void **state)
     strbuf_release(&during);
 }
 
+/*
+ * A batch of 150 entries (groups of 64, 16 and 4 rows and single rows)
+ * mixing new values, values stored before, copies within the batch and
+ * an expired value: each outcome is the one upserting them one by one
+ * gives, and the store and its counts agree.
+ */
+#define BATCH_N 150
+static void test_upsert_batch_matches_one_by_one(void **state)
+{
+    struct fixture *fx = *state;
+    struct iocm_err err = IOCM_ERR_INIT;
+    struct ioc in[BATCH_N];
+    enum ioc_upsert_outcome got[BATCH_N], want[BATCH_N];
+    struct ioc_count_delta pending;
+    struct ioc_upsert_opts o;
+    char value[64];
+    int64_t old, created = 0;
+
+    /* Stored before: v0, v10, ..., v140; v70 has expired. */
+    for (int i = 0; i < BATCH_N; i += 10) {
+        snprintf(value, sizeof(value), "v%d.example", i);
+        add_domain(fx, value, NOW);
+    }
+    old = query_ok(fx->db, "SELECT id FROM iocs WHERE value = 'v70.example'",
+                   NULL);
+    set_status(fx->db, old, IOC_STATUS_EXPIRED, "ttl", NOW + 1);
+    /* In reverse order, every seventh entry a copy of the one before. */
+    for (int i = 0; i < BATCH_N; i++) {
+        int n = BATCH_N - 1 - i;
+        bool is_copy = i % 7 == 6;
+
+        snprintf(value, sizeof(value), "v%d.example", is_copy ? n + 1 : n);
+        input_init(&in[i], IOC_TYPE_DOMAIN, value);
+        if (is_copy)
+            want[i] = IOC_UPSERT_SEEN_AGAIN;
+        else if (n == 70)
+            want[i] = IOC_UPSERT_REACTIVATED;
+        else if (n % 10 == 0)
+            want[i] = IOC_UPSERT_SEEN_AGAIN;
+        else
+            want[i] = IOC_UPSERT_CREATED;
+    }
+    ioc_count_delta_init(&pending);
+    upsert_opts(fx, &o, "alice", NOW + 10);
+    o.audit = false;
+    o.pending = &pending;
+    assert_int_equal(db_begin(fx->db, &err), 0);
+    if (ioc_repo_upsert_batch(fx->db, in, BATCH_N, &o, got, &err) != 0)
+        fail_msg("batch: %s", err.msg);
+    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
+    assert_int_equal(db_commit(fx->db, &err), 0);
+    for (int i = 0; i < BATCH_N; i++) {
+        if (got[i] != want[i])
+            fail_msg("entry %d (%s): outcome %d, want %d", i, in[i].value,
+                     got[i], want[i]);
+        created += want[i] == IOC_UPSERT_CREATED;
+        ioc_release(&in[i]);
+    }
+    check_counts(fx->db, "batch upsert");
+    assert_int_equal(query_ok(fx->db, "SELECT COUNT(*) FROM iocs", NULL),
+                     BATCH_N / 10 + created);
+    /* Every entry's row was seen at the batch's time and is active. */
+    assert_int_equal(query_ok(fx->db,
+                              "SELECT COUNT(*) FROM iocs WHERE "
+                              "last_seen = 1700000010 AND status <> 2",
+                              NULL),
+                     0);
+}
+
 static void test_batch_rolled_back_leaves_nothing(void **state)
 {
     struct fixture *fx = *state;
@@ -1552,6 +1621,7 @@ static const struct CMUnitTest backend_cases[] = {
     CASE(test_delete_of_a_missing_indicator_fails_unaudited),
     CASE(test_batch_applies_counts_once_before_commit),
     CASE(test_batch_rolled_back_leaves_nothing),
+    CASE(test_upsert_batch_matches_one_by_one),
     CASE(test_counts_rebuild_repairs_drift),
     CASE(test_mark_enriched_is_idempotent_and_counted),
     CASE(test_a_failed_write_leaves_neither_change_nor_audit),
