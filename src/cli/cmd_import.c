@@ -43,7 +43,7 @@ static const char usage[] =
     "filled),\n"
     "so importing the same file twice adds nothing the second time.\n"
     "\n"
-    "Entries are stored in batches of 10,000, each in one transaction; a "
+    "Entries are stored in batches of 100,000, each in one transaction; a "
     "JSON\n"
     "array is stored in one. The import is audited as one event with its\n"
     "counts. --dry-run reads and checks everything and stores nothing.\n"
@@ -66,9 +66,100 @@ enum {
     OPT_BATCH,
 };
 
-#define BATCH_SIZE           10000
+#define BATCH_SIZE           100000
 #define LISTED_PROBLEMS_MAX  1000 /* kept for --json; the rest only counted */
 #define PRINTED_PROBLEMS_MAX 20
+/* Entries held before they are written, whatever the transaction size. */
+#define PENDING_MAX 100000
+#define ARENA_BLOCK (1 << 20) /* bytes */
+
+/*
+ * Memory for the strings of pending entries: the reader's are borrowed
+ * for one call, and a copy each would cost a malloc and a free per
+ * field. Blocks are kept and reused from one batch to the next; a string
+ * larger than a quarter block gets memory of its own until the reset.
+ */
+struct arena {
+    char **blocks;
+    size_t nr, alloc; /* blocks */
+    size_t cur;       /* the block being filled */
+    size_t used;      /* bytes of blocks[cur] */
+    char **big;
+    size_t big_nr, big_alloc;
+};
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+    void *p;
+
+    n = (n + 7) & ~(size_t)7; /* keeps pointer arrays aligned */
+    if (n > ARENA_BLOCK / 4) {
+        ALLOC_GROW(a->big, a->big_nr + 1, a->big_alloc);
+        a->big[a->big_nr] = xmalloc(n);
+        return a->big[a->big_nr++];
+    }
+    if (!a->nr || a->used + n > ARENA_BLOCK) {
+        if (a->nr)
+            a->cur++;
+        if (a->cur == a->nr) {
+            ALLOC_GROW(a->blocks, a->nr + 1, a->alloc);
+            a->blocks[a->nr++] = xmalloc(ARENA_BLOCK);
+        }
+        a->used = 0;
+    }
+    p = a->blocks[a->cur] + a->used;
+    a->used += n;
+    return p;
+}
+
+static char *arena_strdup(struct arena *a, const char *s)
+{
+    size_t len;
+
+    if (!s)
+        return NULL;
+    len = strlen(s) + 1;
+    return memcpy(arena_alloc(a, len), s, len);
+}
+
+/* Forgets every string; the blocks stay for the next batch. */
+static void arena_reset(struct arena *a)
+{
+    for (size_t i = 0; i < a->big_nr; i++)
+        free(a->big[i]);
+    a->big_nr = 0;
+    a->cur = 0;
+    a->used = 0;
+}
+
+static void arena_release(struct arena *a)
+{
+    arena_reset(a);
+    for (size_t i = 0; i < a->nr; i++)
+        free(a->blocks[i]);
+    free(a->blocks);
+    free(a->big);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Copies in, strings and tags into a; the copy is never ioc_release()d. */
+static void copy_ioc(struct arena *a, const struct ioc *in, struct ioc *out)
+{
+    *out = *in;
+    out->value = arena_strdup(a, in->value);
+    out->source = arena_strdup(a, in->source);
+    out->description = arena_strdup(a, in->description);
+    out->created_by = arena_strdup(a, in->created_by);
+    out->updated_by = arena_strdup(a, in->updated_by);
+    out->expiry_reason = arena_strdup(a, in->expiry_reason);
+    if (in->tags.nr) {
+        out->tags.v = arena_alloc(a, (in->tags.nr + 1) * sizeof(char *));
+        for (size_t i = 0; i < in->tags.nr; i++)
+            out->tags.v[i] = arena_strdup(a, in->tags.v[i]);
+        out->tags.v[in->tags.nr] = NULL;
+        out->tags.alloc = 0;
+    }
+}
 
 struct import_state {
     struct db *db;
@@ -79,6 +170,12 @@ struct import_state {
     struct ioc work;      /* the entry as stored, reused */
     long batch_size;      /* 0: one transaction for everything */
     long in_batch;
+    /* Entries read but not yet written, written together by
+     * ioc_repo_upsert_batch when PENDING_MAX or the batch is reached. */
+    struct ioc *pending_recs;
+    enum ioc_upsert_outcome *outcomes;
+    size_t pending_nr, pending_alloc, outcomes_alloc;
+    struct arena arena;
     bool is_in_tx;
     bool show_progress;
     time_t last_progress;
@@ -110,6 +207,7 @@ static int commit_batch(struct import_state *st)
     if (rc < 0)
         return rc;
     st->is_in_tx = false;
+    st->in_batch = 0;
     rc = db_commit(st->db, st->err);
     if (rc == 0) {
         st->committed[0] = st->added;
@@ -125,6 +223,8 @@ static void forget_batch(struct import_state *st)
     if (st->is_in_tx)
         db_rollback(st->db, NULL);
     st->is_in_tx = false;
+    st->pending_nr = 0;
+    arena_reset(&st->arena);
     ioc_count_delta_init(&st->pending);
     st->added = st->committed[0];
     st->seen_again = st->committed[1];
@@ -174,12 +274,54 @@ static void apply_overrides(const struct ioc *o, const struct ioc *in,
         out->status = o->status;
 }
 
+/*
+ * Writes the pending entries in the open batch (opening it), counts their
+ * outcomes, and commits when the batch is full.
+ */
+static int write_pending(struct import_state *st)
+{
+    int rc;
+
+    if (!st->pending_nr)
+        return 0;
+    if (!st->is_in_tx) {
+        rc = begin_batch(st);
+        if (rc < 0)
+            return rc;
+    }
+    ALLOC_GROW(st->outcomes, st->pending_nr, st->outcomes_alloc);
+    rc = ioc_repo_upsert_batch(st->db, st->pending_recs, st->pending_nr,
+                               &st->upsert, st->outcomes, st->err);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < st->pending_nr; i++) {
+        if (st->outcomes[i] == IOC_UPSERT_CREATED)
+            st->added++;
+        else if (st->outcomes[i] == IOC_UPSERT_SEEN_AGAIN)
+            st->seen_again++;
+        else
+            st->reactivated++;
+    }
+    st->in_batch += (long)st->pending_nr;
+    st->pending_nr = 0;
+    arena_reset(&st->arena);
+    if (st->batch_size && st->in_batch >= st->batch_size) {
+        rc = commit_batch(st);
+        if (rc < 0)
+            return rc;
+    }
+    progress(st, false);
+    return 0;
+}
+
 static int on_ioc(void *ctx, const struct ioc *in)
 {
     struct import_state *st = ctx;
-    enum ioc_upsert_outcome outcome;
+    /* Written in time for the batch to end at its size. */
+    size_t limit = st->batch_size && st->batch_size - st->in_batch < PENDING_MAX
+                       ? (size_t)(st->batch_size - st->in_batch)
+                       : PENDING_MAX;
     struct ioc rec;
-    int rc;
 
     apply_overrides(&st->overrides, in, &rec);
     /* Extra tags: the entry's plus the command's, in a reused vector. */
@@ -192,26 +334,10 @@ static int on_ioc(void *ctx, const struct ioc *in)
         strvec_sort_unique(&st->work.tags);
         rec.tags = st->work.tags;
     }
-    if (!st->is_in_tx) {
-        rc = begin_batch(st);
-        if (rc < 0)
-            return rc;
-    }
-    rc = ioc_repo_upsert(st->db, &rec, &st->upsert, NULL, &outcome, st->err);
-    if (rc < 0)
-        return rc;
-    if (outcome == IOC_UPSERT_CREATED)
-        st->added++;
-    else if (outcome == IOC_UPSERT_SEEN_AGAIN)
-        st->seen_again++;
-    else
-        st->reactivated++;
-    if (st->batch_size && ++st->in_batch >= st->batch_size) {
-        rc = commit_batch(st);
-        if (rc < 0)
-            return rc;
-    }
-    progress(st, false);
+    ALLOC_GROW(st->pending_recs, st->pending_nr + 1, st->pending_alloc);
+    copy_ioc(&st->arena, &rec, &st->pending_recs[st->pending_nr++]);
+    if (st->pending_nr >= limit)
+        return write_pending(st);
     return 0;
 }
 
@@ -525,6 +651,8 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
         (struct io_handler){ on_ioc, on_invalid, on_skipped, on_warning, &st };
     rc = io_read(fmt, in.data, in.len, strcmp(file, "-") ? file : "stdin",
                  &handler, err);
+    if (rc == 0)
+        rc = write_pending(&st);
     progress(&st, true);
     if (rc < 0) {
         forget_batch(&st);
@@ -565,6 +693,9 @@ out:
     json_decref(st.warnings);
     st.work.value = NULL;
     ioc_release(&st.work);
+    free(st.pending_recs);
+    free(st.outcomes);
+    arena_release(&st.arena);
     ioc_release(&st.overrides);
     input_close(&in);
     return rc;
