@@ -196,6 +196,14 @@ void db_bind_text(struct db_stmt *stmt, int idx, const char *s)
     stmt->ops->bind_text(stmt, idx, s);
 }
 
+void db_bind_text_ref(struct db_stmt *stmt, int idx, const char *s)
+{
+    if (stmt->ops->bind_text_ref)
+        stmt->ops->bind_text_ref(stmt, idx, s);
+    else
+        stmt->ops->bind_text(stmt, idx, s);
+}
+
 void db_bind_null(struct db_stmt *stmt, int idx)
 {
     stmt->ops->bind_null(stmt, idx);

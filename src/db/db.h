@@ -64,6 +64,9 @@ void db_clear_bindings(struct db_stmt *stmt);
 void db_bind_int64(struct db_stmt *stmt, int idx, int64_t v);
 /* Binds SQL NULL when s is NULL. */
 void db_bind_text(struct db_stmt *stmt, int idx, const char *s);
+/* Binds s without copying it where the driver can: s must stay unchanged
+ * until the statement has been stepped and reset. For bulk writes. */
+void db_bind_text_ref(struct db_stmt *stmt, int idx, const char *s);
 void db_bind_null(struct db_stmt *stmt, int idx);
 
 /* Returns DB_ROW, DB_DONE, or a negative IOCM_EDB (IOCM_EEXIST for a

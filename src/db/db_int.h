@@ -55,6 +55,8 @@ struct db_ops {
     void (*clear_bindings)(struct db_stmt *stmt);
     void (*bind_int64)(struct db_stmt *stmt, int idx, int64_t v);
     void (*bind_text)(struct db_stmt *stmt, int idx, const char *s);
+    /* Optional: bind_text serves when a driver copies anyway. */
+    void (*bind_text_ref)(struct db_stmt *stmt, int idx, const char *s);
     void (*bind_null)(struct db_stmt *stmt, int idx);
     int (*step)(struct db_stmt *stmt, struct iocm_err *err);
     int (*column_count)(struct db_stmt *stmt);

@@ -174,8 +174,9 @@ static const char sql_insert64[] =
 /*
  * Binds the columns of new row in at placeholders base+1 .. base+17, with
  * the defaults of o for what in leaves unset, and returns the status the
- * row gets. Text is copied by the driver, so tags (the caller's buffer,
- * reset here) may be reused for the next row.
+ * row gets. Text is bound by reference: in, o and tags (the caller's
+ * buffer for this row, reset here) must not change until the statement
+ * has run.
  */
 static enum ioc_status bind_new_row(struct db_stmt *st, int base,
                                     const struct ioc *in,
@@ -192,24 +193,24 @@ static enum ioc_status bind_new_row(struct db_stmt *st, int base,
 
     strbuf_reset(tags);
     join_tags(&in->tags, tags);
-    db_bind_text(st, base + 1, ioc_type_name(in->type));
-    db_bind_text(st, base + 2, in->value);
+    db_bind_text_ref(st, base + 1, ioc_type_name(in->type));
+    db_bind_text_ref(st, base + 2, in->value);
     db_bind_int64(st, base + 3, in->severity ? in->severity : d->severity);
     db_bind_int64(st, base + 4,
                   in->confidence >= 0 ? in->confidence : d->confidence);
     db_bind_int64(st, base + 5, in->tlp != TLP_UNSET ? in->tlp : d->tlp);
-    db_bind_text(st, base + 6, in->source ? in->source : "");
-    db_bind_text(st, base + 7, in->description ? in->description : "");
-    db_bind_text(st, base + 8, tags->buf);
+    db_bind_text_ref(st, base + 6, in->source ? in->source : "");
+    db_bind_text_ref(st, base + 7, in->description ? in->description : "");
+    db_bind_text_ref(st, base + 8, tags->buf);
     db_bind_int64(st, base + 9, status);
     db_bind_int64(st, base + 10, in->is_false_positive);
     db_bind_int64(st, base + 11, first_seen);
     db_bind_int64(st, base + 12,
                   in->last_seen > first_seen ? in->last_seen : first_seen);
     db_bind_int64(st, base + 13, created_at);
-    db_bind_text(st, base + 14, in->created_by ? in->created_by : actor);
+    db_bind_text_ref(st, base + 14, in->created_by ? in->created_by : actor);
     db_bind_int64(st, base + 15, created_at > now ? created_at : now);
-    db_bind_text(st, base + 16, actor);
+    db_bind_text_ref(st, base + 16, actor);
     bind_time_or_null(st, base + 17, expiry_for(in, d, created_at));
     return status;
 }
@@ -395,11 +396,31 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
     return 0;
 }
 
+/* The most rows one statement of a batch writes. */
+#define BATCH_ROWS_MAX 64
+
 /* A record of a batch and where its outcome goes. */
 struct batch_entry {
     const struct ioc *in;
-    size_t pos; /* index in the caller's arrays */
+    size_t pos;      /* index in the caller's arrays */
+    uint64_t prefix; /* value_prefix(in->value) */
+    int type;
 };
+
+/*
+ * The first 8 bytes of s, big-endian, zero-padded: comparing prefixes
+ * orders as strcmp does on those bytes, without reading the strings, so
+ * most comparisons of a sort stay in the array being sorted.
+ */
+static uint64_t value_prefix(const char *s)
+{
+    uint64_t p = 0;
+    int i = 0;
+
+    for (; i < 8 && s[i]; i++)
+        p = p << 8 | (unsigned char)s[i];
+    return p << (8 * (8 - i));
+}
 
 /*
  * By type, then value as the unique index orders values, then the
@@ -407,14 +428,23 @@ struct batch_entry {
  * keep their enum order: each type is a range of its own in the index,
  * and the order of the ranges does not matter.
  */
+static int cmp_value(const struct batch_entry *x, const struct batch_entry *y)
+{
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    /* A prefix ending in a zero byte holds the whole string. */
+    if (!(x->prefix & 0xff))
+        return 0;
+    return strcmp(x->in->value + 8, y->in->value + 8);
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
     const struct batch_entry *x = a, *y = b;
-    int c;
+    int c = cmp_value(x, y);
 
-    if (x->in->type != y->in->type)
-        return x->in->type < y->in->type ? -1 : 1;
-    c = strcmp(x->in->value, y->in->value);
     if (c)
         return c;
     return x->pos < y->pos ? -1 : x->pos > y->pos;
@@ -423,8 +453,7 @@ static int cmp_entry(const void *a, const void *b)
 static bool is_same_key(const struct batch_entry *x,
                         const struct batch_entry *y)
 {
-    return x->in->type == y->in->type &&
-           strcmp(x->in->value, y->in->value) == 0;
+    return cmp_value(x, y) == 0;
 }
 
 /* The largest id of the rows that were there before the last statement
@@ -463,7 +492,7 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
                         enum ioc_upsert_outcome *outcomes, struct strbuf *tags,
                         struct iocm_err *err)
 {
-    enum ioc_status status[64];
+    enum ioc_status status[BATCH_ROWS_MAX];
     struct db_stmt *st;
     int64_t added, before = 0;
     int rc;
@@ -473,7 +502,7 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
         return rc;
     for (size_t i = 0; i < n; i++)
         status[i] =
-            bind_new_row(st, (int)i * SQL_INSERT_COLUMNS, e[i].in, o, tags);
+            bind_new_row(st, (int)i * SQL_INSERT_COLUMNS, e[i].in, o, &tags[i]);
     rc = db_step(st, err);
     db_reset(st);
     if (rc < 0)
@@ -499,7 +528,7 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
     return rc;
 }
 
-/* The multi-row statements, largest first. */
+/* The multi-row statements, largest first; the first is BATCH_ROWS_MAX. */
 static const struct {
     size_t rows;
     const char *sql;
@@ -510,7 +539,8 @@ static const struct {
 };
 
 /* Writes a run of entries with distinct keys: in groups as large as the
- * statements allow, the last few rows alone. */
+ * statements allow, the last few rows alone. tags: a buffer per row of a
+ * group. */
 static int insert_run(struct db *db, const struct batch_entry *e, size_t n,
                       const struct ioc_upsert_opts *o,
                       enum ioc_upsert_outcome *outcomes, struct strbuf *tags,
@@ -536,7 +566,7 @@ int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
                           enum ioc_upsert_outcome *outcomes,
                           struct iocm_err *err)
 {
-    struct strbuf tags = STRBUF_INIT;
+    struct strbuf tags[BATCH_ROWS_MAX];
     struct batch_entry *e;
     size_t i = 0;
     int rc = 0;
@@ -551,16 +581,20 @@ int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
     }
     e = xmalloc((n ? n : 1) * sizeof(*e));
     for (i = 0; i < n; i++)
-        e[i] = (struct batch_entry){ &in[i], i };
+        e[i] = (struct batch_entry){ &in[i], i, value_prefix(in[i].value),
+                                     (int)in[i].type };
+    for (i = 0; i < BATCH_ROWS_MAX; i++)
+        strbuf_init(&tags[i], 0);
     /* In index order, neighbouring rows share index pages: each page is
      * fetched, changed and journaled once per statement, not per row. */
     qsort(e, n, sizeof(*e), cmp_entry);
     for (i = 0; rc == 0 && i < n;) {
         size_t j = i + 1;
 
-        while (j < n && j - i < 64 && !is_same_key(&e[j - 1], &e[j]))
+        while (j < n && j - i < BATCH_ROWS_MAX &&
+               !is_same_key(&e[j - 1], &e[j]))
             j++;
-        rc = insert_run(db, e + i, j - i, opts, outcomes, &tags, err);
+        rc = insert_run(db, e + i, j - i, opts, outcomes, tags, err);
         /* Further copies of the run's last value, in the caller's order:
          * seen again. */
         for (; rc == 0 && j < n && is_same_key(&e[j - 1], &e[j]); j++)
@@ -569,7 +603,8 @@ int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
         i = j;
     }
     free(e);
-    strbuf_release(&tags);
+    for (i = 0; i < BATCH_ROWS_MAX; i++)
+        strbuf_release(&tags[i]);
     return rc;
 }
 
