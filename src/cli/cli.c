@@ -314,16 +314,17 @@ static int setup_context(struct cli_ctx *ctx, struct iocm_err *err)
     rc = config_load(ctx->env_path, &ctx->cfg, err);
     if (rc < 0)
         return rc;
+    /* The level applies before the other values are checked; a bad one is
+     * named with its line, as any bad value is. */
+    rc = config_check_key(ctx->cfg, "LOG_LEVEL", err);
+    if (rc < 0)
+        return rc;
     level = config_get(ctx->cfg, "LOG_LEVEL");
     if (level && *level) {
         enum log_level l;
 
-        if (log_level_parse(level, &l) < 0)
-            return iocm_fail(err, IOCM_ECONFIG,
-                             "invalid LOG_LEVEL '%s': expected error, warn, "
-                             "info or debug",
-                             level);
-        log_set_level(l);
+        if (log_level_parse(level, &l) == 0)
+            log_set_level(l);
     }
     return config_settings_load(ctx->cfg, &ctx->settings, err);
 }
@@ -361,8 +362,14 @@ int cli_main(int argc, char **argv)
     /* Help never needs a valid configuration or database. */
     if (!wants_help(argc, argv)) {
         rc = setup_context(&ctx, &err);
-        if (rc < 0)
+        if (rc < 0 && !(cmd->runs_with_bad_config && ctx.cfg))
             goto out;
+        if (rc < 0) {
+            /* The command finds that value again, with every other. */
+            config_settings_release(&ctx.settings);
+            memset(&ctx.settings, 0, sizeof(ctx.settings));
+            err = (struct iocm_err)IOCM_ERR_INIT;
+        }
     }
     cli_getopt_reset();
     rc = cmd->run(&ctx, argc - 1, argv + 1, &err);

@@ -32,6 +32,13 @@ struct cli_cmd {
     const char *usage;   /* the whole help text of the command */
     int (*run)(struct cli_ctx *ctx, int argc, char **argv,
                struct iocm_err *err);
+    /*
+     * Runs even when a configuration value is bad, as long as the .env
+     * file was read (ctx->cfg set): doctor, which reports every bad value
+     * itself. ctx->settings is then all zero. Other commands stop with the
+     * bad value's one-line error and exit 2.
+     */
+    bool runs_with_bad_config;
 };
 
 /* A sub-command table inside a command's file ("ioc add", "user list"). */

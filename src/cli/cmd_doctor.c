@@ -30,12 +30,13 @@
 static const char usage[] =
     "usage: iocm doctor [--json] [--repair]\n"
     "\n"
-    "Checks the installation and prints one line per check, ok, warn or "
-    "fail,\n"
-    "with what was found:\n"
-    "  config      the .env file: unknown keys (with their line), bad "
-    "values;\n"
-    "              every key that is set is listed, secrets masked\n"
+    "Checks the installation and prints one line per check, ok, warn, "
+    "fail or\n"
+    "skip, with what was found:\n"
+    "  config      the .env file: unknown keys and every bad value, each "
+    "with\n"
+    "              its line; every key that is set is listed, secrets "
+    "masked\n"
     "  secrets     that a .env holding MAIL_PASSWORD or another secret is "
     "not\n"
     "              readable by group or others\n"
@@ -52,7 +53,12 @@ static const char usage[] =
     "  --json      print the checks and settings as JSON\n"
     "  --repair    rebuild the indicator counts when they are off\n"
     "\n"
-    "Exit status: 0 when no check failed (warnings allowed), 1 otherwise.\n";
+    "Each bad value is a failed config check; the checks after secrets "
+    "need\n"
+    "the settings, so they are skipped until it is fixed.\n"
+    "\n"
+    "Exit status: 0 when no check failed (warnings allowed), 1 otherwise,\n"
+    "bad configuration values included.\n";
 
 enum {
     OPT_JSON = 256,
@@ -203,7 +209,7 @@ static void check_config(struct doctor *d, json_t *settings)
     const struct config *cfg = d->ctx->cfg;
     struct iocm_err err = IOCM_ERR_INIT;
     struct config_settings s = { 0 };
-    size_t unknown = 0;
+    size_t unknown = 0, bad = 0;
     int rc;
 
     if (config_path(cfg))
@@ -240,10 +246,17 @@ static void check_config(struct doctor *d, json_t *settings)
                 where.buf);
         strbuf_release(&where);
     }
-    /* Each key against its kind, then the rules that span keys. */
-    rc = config_validate(cfg, &err);
-    if (rc == 0)
-        rc = config_settings_load(cfg, &s, &err);
+    /* Each key against its kind, every bad one a line of its own (the
+     * message masks secrets); then the rules that span keys. */
+    for (size_t i = 0; i < config_keys_count; i++) {
+        if (config_check_key(cfg, config_keys[i].name, &err) < 0) {
+            put(d, "fail", "config", "%s", err.msg);
+            bad++;
+        }
+    }
+    if (bad)
+        return;
+    rc = config_settings_load(cfg, &s, &err);
     config_settings_release(&s);
     if (rc < 0)
         put(d, "fail", "config", "%s", err.msg);
@@ -723,9 +736,10 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
     check_secrets(&d);
     if (d.failed) {
         /* The rest reads the settings a bad value leaves unset. */
-        put(&d, "fail", "doctor",
-            "fix the configuration, then run iocm "
-            "doctor again");
+        put(&d, "skip", "doctor",
+            "database, counts, sends, templates, recipients and smtp are "
+            "not checked: fix the configuration, then run iocm doctor "
+            "again");
     } else {
         db = check_database(&d);
         if (db) {
@@ -764,4 +778,5 @@ const struct cli_cmd cmd_doctor_entry = {
     .summary = "check configuration, database, templates, recipients, SMTP",
     .usage = usage,
     .run = run,
+    .runs_with_bad_config = true,
 };

@@ -152,6 +152,13 @@ void config_display_value(const struct config *cfg, const char *key,
  * keys are not an error (doctor lists them).
  */
 int config_validate(const struct config *cfg, struct iocm_err *err);
+/*
+ * Checks the value of one key as config_validate() does, with the same
+ * message; 0 when key is unset, empty or not one iocm knows. Lets doctor
+ * report every bad value, not only the first.
+ */
+int config_check_key(const struct config *cfg, const char *key,
+                     struct iocm_err *err);
 
 /*
  * Sets keys[i] to values[i] in the .env file at path, atomically: a

@@ -332,15 +332,22 @@ int config_check_value(const struct config *cfg, const struct config_key *k,
     return iocm_fail(err, IOCM_EINTERNAL, "key '%s' has no kind", k->name);
 }
 
+int config_check_key(const struct config *cfg, const char *key,
+                     struct iocm_err *err)
+{
+    const struct config_key *k = config_known_key(key);
+    const struct config_entry *e = k ? config_find(cfg, k->name) : NULL;
+
+    if (!e || !*e->value)
+        return 0;
+    return config_check_value(cfg, k, e, err);
+}
+
 int config_validate(const struct config *cfg, struct iocm_err *err)
 {
     for (size_t i = 0; i < config_keys_count; i++) {
-        const struct config_entry *e = config_find(cfg, config_keys[i].name);
-        int rc;
+        int rc = config_check_key(cfg, config_keys[i].name, err);
 
-        if (!e || !*e->value)
-            continue;
-        rc = config_check_value(cfg, &config_keys[i], e, err);
         if (rc < 0)
             return rc;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # iocm doctor: one ok/warn/fail line per check, exit 1 when one fails:
-# .env keys (unknown ones with file:line and a suggestion), settings shown
-# with secrets masked, .env permissions, the database and its counts
+# .env keys (unknown ones with file:line and a suggestion), every bad value
+# with its file:line (doctor runs where other commands stop with exit 2),
+# settings shown with secrets masked, .env permissions, the database and its counts
 # (--repair), report sends, templates (TEMPLATE_DIR overrides), recipients
 # and SMTP reachability against a real server.
 . "$(dirname "$0")/lib.sh"
@@ -115,16 +116,70 @@ MAIL_PASSWORD=$PW runlog doctor
 expect_check ok secrets 'holds no secret'
 write_env
 
-# --- Bad values: the first one, with key and line, before any other check ----
-write_env 'MAIL_RETRIES=many'
+# --- Bad values: doctor runs and reports every one, key, file, line and why --
+# Lines 10 and 11 override MAIL_PORT (line 3) and REPORT_ENABLED.
+write_env 'MAIL_PORT=abc' 'REPORT_ENABLED=maybe'
 runlog doctor
-expect_status 2
-expect_err "invalid MAIL_RETRIES 'many' at $IOCM_ENV_FILE:10"
+expect_status 1
+expect_check fail config "invalid MAIL_PORT 'abc' at $IOCM_ENV_FILE:10: expected a port number 1-65535"
+expect_check fail config "invalid REPORT_ENABLED 'maybe' at $IOCM_ENV_FILE:11: expected true or false"
+expect_not_out 'every value is valid'
+# The settings are listed still, secrets masked; the checks that need them
+# wait, and say so.
+expect_out "        MAIL_PORT=abc ($IOCM_ENV_FILE:10)"
+expect_out "        MAIL_PASSWORD=******** ($IOCM_ENV_FILE:6)"
+expect_check ok secrets 'only its owner can read it'
+expect_check skip doctor 'fix the configuration, then run iocm doctor again'
+expect_no_check ok database
+expect_no_check fail database
+expect_no_check ok smtp
+expect_out '2 failed, 0 warnings'
+expect_err 'doctor: 2 checks failed'
 expect_one_err_line
+runlog doctor --json
+expect_status 1
+json_eq '.ok' 'false'
+json_eq '[.checks[] | select(.status == "fail") | .detail]' \
+    "[\"invalid MAIL_PORT 'abc' at $IOCM_ENV_FILE:10: expected a port number 1-65535\",\"invalid REPORT_ENABLED 'maybe' at $IOCM_ENV_FILE:11: expected true or false\"]"
+# Any other command stops at the first bad value: one line, exit 2.
+runlog ioc list
+expect_status 2
+expect_err "invalid MAIL_PORT 'abc' at $IOCM_ENV_FILE:10: expected a port number 1-65535"
+expect_one_err_line
+check '[[ -z $OUT ]]' "ioc list prints nothing on a bad configuration"
+
+# A bad value from the environment, a bad LOG_LEVEL (checked before the
+# others), and a bad DATABASE_URL whose password stays masked.
+write_env 'LOG_LEVEL=loud' 'DATABASE_URL=mysql://iocm:Db-Pw-never-shown@db/iocm'
+MAIL_RETRIES=many runlog doctor
+expect_status 1
+expect_check fail config "invalid LOG_LEVEL 'loud' at $IOCM_ENV_FILE:10: expected error, warn, info or debug"
+expect_check fail config "invalid DATABASE_URL 'mysql://iocm:********@db/iocm' at $IOCM_ENV_FILE:11"
+expect_check fail config "invalid MAIL_RETRIES 'many' in the environment"
+expect_out '3 failed, 0 warnings'
+check '[[ $OUT$ERR != *Db-Pw-never-shown* ]]' "doctor never shows the database password"
+MAIL_RETRIES=many runlog ioc list
+expect_status 2
+expect_err "invalid LOG_LEVEL 'loud' at $IOCM_ENV_FILE:10"
+expect_one_err_line
+
+# A rule across keys, once every value is valid on its own.
 write_env 'MAIL_USE_TLS=true' 'MAIL_USE_SSL=true'
 runlog doctor
+expect_status 1
+expect_check fail config 'MAIL_USE_SSL'
+expect_check skip doctor 'fix the configuration'
+runlog ioc list
 expect_status 2
 expect_err 'MAIL_USE_SSL'
+expect_one_err_line
+
+# A malformed line leaves nothing to check: doctor stops like any command.
+write_env 'NOT A LINE'
+runlog doctor
+expect_status 2
+expect_err "$IOCM_ENV_FILE:10: invalid line"
+expect_one_err_line
 write_env
 
 # --- The maintained counts ---------------------------------------------------
