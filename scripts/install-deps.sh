@@ -13,6 +13,9 @@ packages=(
     # tests: SMTP server, PostgreSQL, TLS test CA, MIME parsing, valgrind
     python3-aiosmtpd postgresql openssl valgrind tzdata jq dnsmasq-base
     nodejs
+    # tests/contrib: systemd-analyze verifies the units and computes the
+    # timers' next runs (systemd), logrotate runs contrib/logrotate/iocm
+    systemd logrotate
 )
 
 # The STIX 2.1 schema validator used by the tests (ajv, from npm).
