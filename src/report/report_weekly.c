@@ -53,16 +53,20 @@ static const char sql_created_by[] =
     "GROUP BY created_by";
 
 /* Active at `at` and expiring within seven days after it: a range of
- * iocs_status_expires. The totals ignore the TLP ceiling; the list does
- * not. */
+ * iocs_status_expires. An indicator created at or after `at` did not
+ * exist then (a report about the past); the unary plus keeps the planner
+ * on the expiry range rather than on iocs_created_at, whose range would
+ * cover nearly the whole table. The totals ignore the TLP ceiling; the
+ * list does not. */
 static const char sql_expiring_counts[] =
     "SELECT COUNT(*), SUM(CASE WHEN tlp > ? THEN 1 ELSE 0 END) FROM iocs "
-    "WHERE status = 2 AND expires_at > ? AND expires_at <= ?";
+    "WHERE status = 2 AND expires_at > ? AND expires_at <= ? "
+    "AND +created_at < ?";
 
 static const char sql_expiring_items[] =
     "SELECT " REPORT_ITEM_COLUMNS " FROM iocs "
-    "WHERE status = 2 AND expires_at > ? AND expires_at <= ? AND tlp <= ? "
-    "ORDER BY expires_at, id LIMIT ?";
+    "WHERE status = 2 AND expires_at > ? AND expires_at <= ? "
+    "AND +created_at < ? AND tlp <= ? ORDER BY expires_at, id LIMIT ?";
 
 static int new_and_trends(struct report_run *run, json_t **new_out,
                           json_t **trends_out, int64_t *this_week_out,
@@ -285,10 +289,10 @@ static int user_activity(struct report_run *run, json_t **out,
 static int expiring(struct report_run *run, json_t **out, int64_t *withheld,
                     struct iocm_err *err)
 {
-    int64_t count_params[] = { run->s->max_tlp, run->at,
-                               run->at + REPORT_WEEK };
-    int64_t list_params[] = { run->at, run->at + REPORT_WEEK, run->s->max_tlp,
-                              REPORT_EXPIRING_ITEMS_MAX };
+    int64_t count_params[] = { run->s->max_tlp, run->at, run->at + REPORT_WEEK,
+                               run->at };
+    int64_t list_params[] = { run->at, run->at + REPORT_WEEK, run->at,
+                              run->s->max_tlp, REPORT_EXPIRING_ITEMS_MAX };
     json_t *items = json_array();
     int64_t n[2];
     int rc;
