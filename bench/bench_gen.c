@@ -22,7 +22,8 @@
 
 #define DAY          INT64_C(86400)
 #define WINDOW_DAYS  90
-#define CHUNK        20000 /* indicators per transaction */
+#define CHUNK        1000000 /* indicators per transaction */
+#define PROGRESS     20000   /* indicators between progress lines */
 #define DEFAULT_NOW  "2026-12-01T08:00:00Z"
 #define DEFAULT_SEED 1
 /* Serials of one type must stay below 2^24 to keep values unique. */
@@ -604,6 +605,18 @@ static double seconds_now(void)
 }
 
 /*
+ * A store being generated needs no crash safety (run.sh writes it under a
+ * temporary name and renames it when done), so SQLite writes it without a
+ * journal, in transactions of CHUNK indicators, with a cache that holds the
+ * (type, value) index, whose inserts come in random order. With WAL and
+ * transactions of 20,000, 1M indicators took 23 s; so, 18 s, and 10M 220 s.
+ * iocm's own open sets WAL again, as the end of gen_store does.
+ */
+static const char sql_bulk[] = "PRAGMA journal_mode = OFF;"
+                               "PRAGMA synchronous = OFF;"
+                               "PRAGMA cache_size = -2097152;";
+
+/*
  * N indicators in creation order: 1% of N on each of the last 90 days,
  * the other 10% over the 275 days before. Ids then grow with created_at,
  * as in a store filled day by day.
@@ -623,6 +636,8 @@ static int gen_store(const char *url, int64_t n, uint64_t seed, int64_t now,
     strbuf_init(&sg.text, 256);
     sg.now = now;
     rc = db_connect(url, &sg.db, err);
+    if (rc == 0 && db_get_kind(sg.db) == DB_SQLITE)
+        rc = db_exec(sg.db, sql_bulk, err);
     if (rc < 0)
         goto out;
     rc = db_begin(sg.db, err);
@@ -643,17 +658,18 @@ static int gen_store(const char *url, int64_t n, uint64_t seed, int64_t now,
                 rc = db_commit(sg.db, err);
                 if (rc == 0)
                     rc = db_begin(sg.db, err);
+            }
+            if (rc == 0 && done % PROGRESS == 0)
                 fprintf(stderr, "\rbench_gen: %lld of %lld indicators",
                         (long long)done, (long long)n);
-            }
         }
     }
     if (rc == 0)
         rc = db_commit(sg.db, err);
     if (rc == 0)
         rc = ioc_counts_rebuild(sg.db, err);
-    if (rc == 0)
-        rc = db_exec(sg.db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+    if (rc == 0 && db_get_kind(sg.db) == DB_SQLITE)
+        rc = db_exec(sg.db, "PRAGMA journal_mode = WAL", err);
     if (rc == 0)
         fprintf(stderr,
                 "\rbench_gen: %lld indicators, %lld audit events, %lld "
