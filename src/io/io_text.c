@@ -73,6 +73,12 @@ struct seen_set {
 };
 
 #define SEEN_INITIAL 1024
+/*
+ * Distinct values remembered before the set starts afresh, so that a huge
+ * file costs bounded memory (about 100 MB here). A value repeated after
+ * that many others is delivered again and the store counts it seen again.
+ */
+#define SEEN_MAX (1 << 20)
 
 static void seen_init(struct seen_set *set)
 {
@@ -139,6 +145,11 @@ static bool seen_add(struct seen_set *set, enum ioc_type type,
     uint64_t h = hash_value(value, len, set->seed + (uint64_t)type);
     size_t i;
 
+    if (set->nr >= SEEN_MAX) {
+        memset(set->slots, 0, (set->mask + 1) * sizeof(*set->slots));
+        strbuf_reset(&set->keys);
+        set->nr = 0;
+    }
     /* Half full at most, so probes stay short. */
     if ((set->nr + 1) * 2 > set->mask + 1)
         seen_grow(set);
@@ -771,6 +782,29 @@ static bool url_at(struct text_scan *ts, size_t tok, size_t sep,
     return true;
 }
 
+/*
+ * Whether the token starting at tok is an ssdeep hash, whose base64 may
+ * hold "://" ("96:s75Jj...R://RzwXY"): then it is no URL.
+ */
+static bool is_ssdeep_token(const unsigned char *p, size_t n, size_t tok)
+{
+    size_t e = tok;
+
+    if (tok >= n || !is_digit(p[tok]))
+        return false;
+    while (e < n && (is_alpha(p[e]) || is_digit(p[e]) || p[e] == ':' ||
+                     p[e] == '+' || p[e] == '/'))
+        e++;
+    /* Followed by a word character or '@', it is part of something else. */
+    if (e < n && (byte_class[p[e]] == WD || byte_class[p[e]] == AT))
+        return false;
+    /* A dot ends a sentence, not a host name: "3:http://x.example". */
+    if (e + 1 < n && p[e] == '.' && byte_class[p[e + 1]] != SP &&
+        byte_class[p[e + 1]] != NL)
+        return false;
+    return looks_ssdeep(p + tok, e - tok);
+}
+
 static void scan(struct text_scan *ts)
 {
     const unsigned char *p = ts->p;
@@ -791,6 +825,7 @@ static void scan(struct text_scan *ts)
             continue;
         case CL:
             if (n - i >= 3 && p[i + 1] == '/' && p[i + 2] == '/' &&
+                !is_ssdeep_token(p, n, tok) &&
                 url_at(ts, tok, i, 3, is_defanged, &i)) {
                 tok = i;
                 is_defanged = false;

@@ -339,6 +339,12 @@ static const struct {
       "AS64500 as64501 ASN AS",
       "ssdeep 3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C\n"
       "cve CVE-2021-44228\ncve CVE-2014-0160\nasn AS64500\n" },
+    { "ssdeep whose base64 holds ://, next to a URL",
+      "96:s75JjiZ2Erdb+8tj/sLwP7nbUKSO0R://RzwXYZfp68s seen. "
+      "3:http://x.example/a and 96:s75JjiZ2Erdb+8tj/sLwP7nbUKSO0R://Rzw.",
+      "ssdeep 96:s75JjiZ2Erdb+8tj/sLwP7nbUKSO0R://RzwXYZfp68s\n"
+      "url http://x.example/a\n"
+      "ssdeep 96:s75JjiZ2Erdb+8tj/sLwP7nbUKSO0R://Rzw\n" },
     { "file names with telling extensions only",
       "dropped invoice.pdf.exe, C:\\Users\\Public\\svc.dll and run.ps1; "
       "not Node.js, index.html, README.md or notes.txt",
