@@ -77,7 +77,7 @@ fs=$(findmnt -n -o SOURCE,FSTYPE -T "$work" | awk '{ print $2 " on " $1 }')
 dev=$(findmnt -n -o SOURCE -T "$work")
 rot=/sys/block/$(basename "$dev")/queue/rotational
 media=""
-[[ -r $rot ]] && media=$([[ $(cat "$rot") == 1 ]] && echo ", rotational" || echo ", not rotational")
+[[ -r $rot ]] && media=$([[ $(cat "$rot") == 1 ]] && echo ", reported rotational" || echo ", reported not rotational")
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 [[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] ||
     commit="$commit (with uncommitted changes in the work tree)"
@@ -91,6 +91,7 @@ echo "compiler:  $(cc --version | head -1)"
 echo "sqlite:    library $(sqlite3 :memory: 'SELECT sqlite_version()'), built against $(pkg-config --modversion sqlite3 2>/dev/null || echo '?')"
 echo "iocm:      $("$iocm" --version), commit $commit"
 echo "build:     $build ($buildtype)"
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; other work on the machine skews figures)"
 echo "method:    whole processes timed by this script (bash \$EPOCHREALTIME around"
 echo "           fork+exec+wait); peak memory is the largest max RSS that"
 echo "           /usr/bin/time -f %M reports for the untimed warm-up runs; the"
@@ -173,8 +174,7 @@ db_bytes() {
 }
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-thousands() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
-export LC_NUMERIC=C.UTF-8
+thousands() { sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"; }
 
 # iocm reads only the environment, not a .env from the work tree; the
 # database is set per step (DATABASE_URL).
@@ -226,7 +226,7 @@ series "report daily json, empty db" "$iocm" report show daily --format json --a
 
 for n in "${sizes[@]}"; do
     echo
-    echo "== $(thousands "$n") indicators =="
+    echo "== $(thousands "$n") indicators (load average $(cut -d' ' -f1-3 /proc/loadavg)) =="
     import_runs=${BENCH_IMPORT_RUNS:-$((n <= 1000000 ? 3 : 1))}
 
     if wants import; then
