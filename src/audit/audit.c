@@ -16,6 +16,12 @@ static const char sql_insert[] =
     "INSERT INTO audit_events (at, actor, action, object_type, object_id, "
     "details) VALUES (?, ?, ?, ?, ?, ?)";
 
+/* The hourly count of events per actor and action (audit_hourly), kept
+ * with every event so the weekly report sums hours, not events. */
+static const char sql_count[] =
+    "INSERT INTO audit_hourly (hour, actor, action, n) VALUES (?, ?, ?, 1) "
+    "ON CONFLICT (hour, actor, action) DO UPDATE SET n = audit_hourly.n + 1";
+
 int audit_log(struct db *db, int64_t at, const char *actor, const char *action,
               const char *object_type, const char *object_id, json_t *details,
               struct iocm_err *err)
@@ -40,6 +46,15 @@ int audit_log(struct db *db, int64_t at, const char *actor, const char *action,
     rc = db_step(st, err);
     db_reset(st);
     strbuf_release(&text);
+    if (rc >= 0)
+        rc = db_prepare_cached(db, sql_count, &st, err);
+    if (rc >= 0) {
+        db_bind_int64(st, 1, at / 3600);
+        db_bind_text(st, 2, actor);
+        db_bind_text(st, 3, action);
+        rc = db_step(st, err);
+        db_reset(st);
+    }
     return rc < 0 ? iocm_err_prefix(err, "cannot write audit event") : 0;
 }
 
@@ -97,13 +112,28 @@ out:
 }
 
 static const char sql_purge[] = "DELETE FROM audit_events WHERE at < ?";
+/* What the purge deletes leaves the hourly counts first. */
+static const char sql_uncount[] =
+    "INSERT INTO audit_hourly (hour, actor, action, n) "
+    "SELECT at / 3600, actor, action, -COUNT(*) FROM audit_events "
+    "WHERE at < ? GROUP BY at / 3600, actor, action "
+    "ON CONFLICT (hour, actor, action) DO UPDATE SET n = audit_hourly.n + "
+    "excluded.n";
 
 int audit_purge(struct db *db, int64_t before, int64_t *deleted,
                 struct iocm_err *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_purge, &st, err);
+    int rc = db_prepare_cached(db, sql_uncount, &st, err);
 
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, before);
+    rc = db_step(st, err);
+    db_reset(st);
+    if (rc < 0)
+        return rc;
+    rc = db_prepare_cached(db, sql_purge, &st, err);
     if (rc < 0)
         return rc;
     db_bind_int64(st, 1, before);

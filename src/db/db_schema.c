@@ -131,9 +131,54 @@ static const char migration_2[] =
     "DROP INDEX enrich_attempts_at;"
     "CREATE INDEX enrich_attempts_at ON enrich_attempts (at, outcome);";
 
+/*
+ * Hourly rollups, kept by the repository, the audit log and the
+ * enrichment store in the same transaction as every write (as ioc_counts
+ * is): a report sums the whole hours of its windows from here and reads
+ * only the partial hours at their edges from the tables. An hour is
+ * time / 3600. Filled from the existing rows.
+ */
+#define ROLLUP_FILL(dim, col)                                                  \
+    "INSERT INTO ioc_new_hourly (dim, hour, name, n) "                         \
+    "SELECT " dim ", created_at / 3600, " col ", COUNT(*) FROM iocs "          \
+    "WHERE status <> 0 GROUP BY created_at / 3600, " col ";"
+static const char migration_3[] =
+    /* New (non-draft) indicators by hour of created_at and dim: 1 type,
+     * 2 severity (its number as text), 3 source, 4 creator. */
+    "CREATE TABLE ioc_new_hourly ("
+    "  dim INTEGER NOT NULL,"
+    "  hour BIGINT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  n BIGINT NOT NULL,"
+    "  PRIMARY KEY (dim, hour, name)"
+    ");"
+    "CREATE TABLE audit_hourly ("
+    "  hour BIGINT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  n BIGINT NOT NULL,"
+    "  PRIMARY KEY (hour, actor, action)"
+    ");"
+    "CREATE TABLE enrich_hourly ("
+    "  hour BIGINT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  n BIGINT NOT NULL,"
+    "  PRIMARY KEY (hour, outcome)"
+    ");" ROLLUP_FILL("1", "type") ROLLUP_FILL("2", "CAST(severity AS TEXT)")
+        ROLLUP_FILL("3", "source") ROLLUP_FILL(
+            "4",
+            "created_by") "INSERT INTO audit_hourly (hour, actor, action, n) "
+                          "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
+                          "WHERE 1 = 1 GROUP BY at / 3600, actor, action;"
+                          "INSERT INTO enrich_hourly (hour, outcome, n) "
+                          "SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts "
+                          "WHERE 1 = 1 GROUP BY at / 3600, outcome;";
+
 const struct db_migration db_migrations[] = {
     { 1, "users, tokens, iocs, audit, enrichment, report sends", migration_1 },
     { 2, "covering indexes for the report windows", migration_2 },
+    { 3, "hourly rollups of new indicators, audit events, enrichment",
+      migration_3 },
 };
 
 const size_t db_migrations_count =

@@ -43,23 +43,44 @@ static const char sql_attempt[] =
     "INSERT INTO enrich_attempts (ioc_id, provider, at, outcome, error) "
     "VALUES (?, ?, ?, ?, ?)";
 
+/* Attempts per hour and outcome (enrich_hourly), kept with every attempt
+ * for the reports' success rates. */
+static const char sql_attempt_count[] =
+    "INSERT INTO enrich_hourly (hour, outcome, n) VALUES (?, ?, 1) "
+    "ON CONFLICT (hour, outcome) DO UPDATE SET n = enrich_hourly.n + 1";
+
 int enrich_store_attempt(struct db *db, int64_t ioc_id, const char *provider,
                          int64_t at, const char *outcome, const char *error,
                          struct iocm_err *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_attempt, &st, err);
+    int rc = db_begin(db, err);
 
     if (rc < 0)
         return rc;
-    db_bind_int64(st, 1, ioc_id);
-    db_bind_text(st, 2, provider);
-    db_bind_int64(st, 3, at);
-    db_bind_text(st, 4, outcome);
-    db_bind_text(st, 5, error);
-    rc = db_step(st, err);
-    db_reset(st);
-    return rc < 0 ? rc : 0;
+    rc = db_prepare_cached(db, sql_attempt, &st, err);
+    if (rc == 0) {
+        db_bind_int64(st, 1, ioc_id);
+        db_bind_text(st, 2, provider);
+        db_bind_int64(st, 3, at);
+        db_bind_text(st, 4, outcome);
+        db_bind_text(st, 5, error);
+        rc = db_step(st, err);
+        db_reset(st);
+    }
+    if (rc >= 0)
+        rc = db_prepare_cached(db, sql_attempt_count, &st, err);
+    if (rc >= 0) {
+        db_bind_int64(st, 1, at / 3600);
+        db_bind_text(st, 2, outcome);
+        rc = db_step(st, err);
+        db_reset(st);
+    }
+    if (rc < 0) {
+        db_rollback(db, NULL);
+        return rc;
+    }
+    return db_commit(db, err);
 }
 
 static const char sql_upsert_result[] =

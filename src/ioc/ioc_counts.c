@@ -2,10 +2,12 @@
  * The maintained indicator counts (table ioc_counts): reports read active
  * totals and the type distribution from here instead of counting millions
  * of rows. Every write path of the repository keeps them in step inside
- * its transaction.
+ * its transaction. So too the hourly rollups of new indicators
+ * (ioc_new_hourly), from which the weekly report sums whole hours.
  */
 #include "ioc/ioc_repo.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -29,6 +31,130 @@ static const char sql_add[] =
     "ON CONFLICT (type, status, is_enriched) DO UPDATE SET n = ioc_counts.n + "
     "excluded.n";
 
+/* Adds n to one rollup count, or creates it. */
+static const char sql_rollup_add[] =
+    "INSERT INTO ioc_new_hourly (dim, hour, name, n) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (dim, hour, name) DO UPDATE SET n = ioc_new_hourly.n + "
+    "excluded.n";
+
+static int rollup_write(struct db *db, int dim, int64_t hour, const char *name,
+                        int64_t n, struct iocm_err *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare_cached(db, sql_rollup_add, &st, err);
+
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, dim);
+    db_bind_int64(st, 2, hour);
+    db_bind_text(st, 3, name);
+    db_bind_int64(st, 4, n);
+    rc = db_step(st, err);
+    db_reset(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Writes out and clears the rollup table of d. */
+static int rollups_apply(struct db *db, struct ioc_count_delta *d,
+                         struct iocm_err *err)
+{
+    int rc = 0;
+
+    if (!d->rollup_nr)
+        return 0;
+    for (size_t i = 0; i < IOC_ROLLUP_SLOTS && rc == 0; i++) {
+        const struct ioc_rollup_slot *s = &d->rollup[i];
+
+        if (s->dim && s->n)
+            rc = rollup_write(db, s->dim, s->hour, s->name, s->n, err);
+    }
+    if (rc == 0) {
+        memset(d->rollup, 0, sizeof(d->rollup));
+        d->rollup_nr = 0;
+    }
+    return rc;
+}
+
+/* FNV-1a over the slot's key. */
+static size_t rollup_hash(int dim, int64_t hour, const char *name)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+
+    h = (h ^ (uint64_t)dim) * UINT64_C(1099511628211);
+    h = (h ^ (uint64_t)hour) * UINT64_C(1099511628211);
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * UINT64_C(1099511628211);
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* Adds by to (dim, hour, name) in d, which has a free slot. */
+static void rollup_add(struct ioc_count_delta *d, int dim, int64_t hour,
+                       const char *name, int64_t by)
+{
+    size_t i = rollup_hash(dim, hour, name) % IOC_ROLLUP_SLOTS;
+
+    for (;; i = (i + 1) % IOC_ROLLUP_SLOTS) {
+        struct ioc_rollup_slot *s = &d->rollup[i];
+
+        if (!s->dim) {
+            s->dim = dim;
+            s->hour = hour;
+            snprintf(s->name, sizeof(s->name), "%s", name);
+            s->n = by;
+            d->rollup_nr++;
+            return;
+        }
+        if (s->dim == dim && s->hour == hour && strcmp(s->name, name) == 0) {
+            s->n += by;
+            return;
+        }
+    }
+}
+
+/* Fill limit of the inline table: probes stay short. */
+#define ROLLUP_FILL (IOC_ROLLUP_SLOTS * 3 / 4)
+
+int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
+                        enum ioc_rollup_dim dim, int64_t created_at,
+                        const char *name, int64_t by, struct iocm_err *err)
+{
+    int64_t hour = created_at / IOC_ROLLUP_HOUR;
+    int rc;
+
+    /* Names too long for a slot (rare) are written at once. */
+    if (strlen(name) >= IOC_ROLLUP_NAME_SIZE)
+        return rollup_write(db, dim, hour, name, by, err);
+    if (d->rollup_nr + 1 > ROLLUP_FILL) {
+        rc = rollups_apply(db, d, err);
+        if (rc < 0)
+            return rc;
+    }
+    d->is_dirty = true;
+    rollup_add(d, dim, hour, name, by);
+    return 0;
+}
+
+int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
+                    int64_t created_at, enum ioc_type type,
+                    enum ioc_severity severity, const char *source,
+                    const char *creator, int64_t by, struct iocm_err *err)
+{
+    char sev[8];
+    const char *names[4];
+    int rc = 0;
+
+    snprintf(sev, sizeof(sev), "%d", (int)severity);
+    names[0] = ioc_type_name(type);
+    names[1] = sev;
+    names[2] = source ? source : "";
+    names[3] = creator ? creator : "";
+    for (int i = 0; i < 4 && rc == 0; i++)
+        rc = ioc_rollup_note_dim(db, d,
+                                 (enum ioc_rollup_dim)(IOC_ROLLUP_TYPE + i),
+                                 created_at, names[i], by, err);
+    return rc;
+}
+
 int ioc_counts_apply(struct db *db, struct ioc_count_delta *d,
                      struct iocm_err *err)
 {
@@ -37,6 +163,9 @@ int ioc_counts_apply(struct db *db, struct ioc_count_delta *d,
 
     if (!d->is_dirty)
         return 0;
+    rc = rollups_apply(db, d, err);
+    if (rc < 0)
+        return rc;
     rc = db_prepare_cached(db, sql_add, &st, err);
     if (rc < 0)
         return rc;
@@ -64,6 +193,36 @@ static const char sql_track_row[] =
     "ON CONFLICT (type, status, is_enriched) DO UPDATE SET n = ioc_counts.n + "
     "excluded.n";
 
+/* The four rollups of one row, when it is not a draft. The sign is cast
+ * so that PostgreSQL types the union's column as the table's. */
+#define ROLLUP_ROW(dim, col)                                                   \
+    "SELECT " dim ", created_at / 3600, " col ", CAST(? AS BIGINT) "           \
+    "FROM iocs WHERE id = ? AND status <> 0"
+static const char sql_rollup_track_row[] =
+    "INSERT INTO ioc_new_hourly (dim, hour, name, n) " ROLLUP_ROW("1", "type") " UNION ALL " ROLLUP_ROW(
+        "2",
+        "CAST(severity AS TEXT)") " UNION ALL " ROLLUP_ROW("3",
+                                                           "source") " UNION ALL " ROLLUP_ROW("4",
+                                                                                              "created_by") " ON CONFLICT (dim, hour, name) DO UPDATE SET n = ioc_new_hourly.n + "
+                                                                                                            "excluded.n";
+
+int ioc_rollups_track_row(struct db *db, int64_t id, int sign,
+                          struct iocm_err *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare_cached(db, sql_rollup_track_row, &st, err);
+
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < 4; i++) {
+        db_bind_int64(st, 2 * i + 1, sign);
+        db_bind_int64(st, 2 * i + 2, id);
+    }
+    rc = db_step(st, err);
+    db_reset(st);
+    return rc < 0 ? rc : 0;
+}
+
 int ioc_counts_track_row(struct db *db, int64_t id, int sign,
                          struct iocm_err *err)
 {
@@ -76,8 +235,29 @@ int ioc_counts_track_row(struct db *db, int64_t id, int sign,
     db_bind_int64(st, 2, id);
     rc = db_step(st, err);
     db_reset(st);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    return ioc_rollups_track_row(db, id, sign, err);
 }
+
+/* The rollups from their tables, as migration 3 first filled them. */
+#define ROLLUP_FILL_SQL(dim, col)                                              \
+    "INSERT INTO ioc_new_hourly (dim, hour, name, n) "                         \
+    "SELECT " dim ", created_at / 3600, " col ", COUNT(*) FROM iocs "          \
+    "WHERE status <> 0 GROUP BY created_at / 3600, " col ";"
+static const char sql_rollups_rebuild[] =
+    "DELETE FROM ioc_new_hourly;"
+    "DELETE FROM audit_hourly;"
+    "DELETE FROM enrich_hourly;" ROLLUP_FILL_SQL("1", "type") ROLLUP_FILL_SQL(
+        "2", "CAST(severity AS TEXT)") ROLLUP_FILL_SQL("3", "source")
+        ROLLUP_FILL_SQL(
+            "4",
+            "created_by") "INSERT INTO audit_hourly (hour, actor, action, n) "
+                          "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
+                          "WHERE 1 = 1 GROUP BY at / 3600, actor, action;"
+                          "INSERT INTO enrich_hourly (hour, outcome, n) "
+                          "SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts "
+                          "WHERE 1 = 1 GROUP BY at / 3600, outcome";
 
 int ioc_counts_rebuild(struct db *db, struct iocm_err *err)
 {
@@ -91,6 +271,8 @@ int ioc_counts_rebuild(struct db *db, struct iocm_err *err)
                  "SELECT type, status, is_enriched, COUNT(*) FROM iocs "
                  "WHERE 1 = 1 GROUP BY type, status, is_enriched",
                  err);
+    if (rc == 0)
+        rc = db_exec(db, sql_rollups_rebuild, err);
     if (rc < 0) {
         db_rollback(db, NULL);
         return rc;
@@ -123,4 +305,29 @@ int ioc_counts_read(struct db *db, struct ioc_count_delta *out,
     }
     db_reset(st);
     return rc < 0 ? rc : 0;
+}
+
+/* Each rollup minus its recount, summed per key: what is left non-zero
+ * differs. */
+#define RECOUNT_NEW(dim, col)                                                  \
+    " UNION ALL SELECT " dim ", created_at / 3600, " col ", -1 FROM iocs "     \
+    "WHERE status <> 0"
+#define RECOUNT_ALL_NEW                                                        \
+    RECOUNT_NEW("1", "type")                                                   \
+    RECOUNT_NEW("2", "CAST(severity AS TEXT)")                                 \
+    RECOUNT_NEW("3", "source") RECOUNT_NEW("4", "created_by")
+static const char sql_verify[] =
+    "SELECT COUNT(*) FROM (SELECT dim, hour, name FROM ("
+    "SELECT 0 AS dim, hour, actor || '|' || action AS name, n "
+    "FROM audit_hourly"
+    " UNION ALL SELECT 0, at / 3600, actor || '|' || action, -1 "
+    "FROM audit_events"
+    " UNION ALL SELECT 5, hour, outcome, n FROM enrich_hourly"
+    " UNION ALL SELECT 5, at / 3600, outcome, -1 FROM enrich_attempts"
+    " UNION ALL SELECT dim, hour, name, n FROM ioc_new_hourly" RECOUNT_ALL_NEW
+    ") AS u GROUP BY dim, hour, name HAVING SUM(n) <> 0) AS d";
+
+int ioc_rollups_verify(struct db *db, int64_t *mismatches, struct iocm_err *err)
+{
+    return db_query_int64(db, sql_verify, NULL, mismatches, err);
 }

@@ -543,10 +543,19 @@ static int sweep_row(struct db *db, const struct sweep *s, int64_t now,
                      const struct sweep_row *r, bool *changed,
                      struct iocm_err *err)
 {
+    /* Drafts are not new: a sweep into or out of draft moves the row in
+     * the hourly rollups (untracked before, tracked again after, so a row
+     * left as it was ends where it started). */
+    bool moves_rollups =
+        (s->from == IOC_STATUS_DRAFT) != (s->to == IOC_STATUS_DRAFT);
     struct db_stmt *st;
-    int rc = db_prepare_cached(db, s->update_sql, &st, err);
+    int rc = 0;
 
     *changed = false;
+    if (moves_rollups)
+        rc = ioc_rollups_track_row(db, r->id, -1, err);
+    if (rc == 0)
+        rc = db_prepare_cached(db, s->update_sql, &st, err);
     if (rc < 0)
         return rc;
     db_bind_int64(st, 1, s->to);
@@ -560,6 +569,11 @@ static int sweep_row(struct db *db, const struct sweep *s, int64_t now,
     if (rc < 0)
         return rc;
     *changed = db_changes(db) == 1;
+    if (moves_rollups) {
+        rc = ioc_rollups_track_row(db, r->id, 1, err);
+        if (rc < 0)
+            return rc;
+    }
     return *changed ? audit_row(db, s, now, r, err) : 0;
 }
 

@@ -215,6 +215,20 @@ static enum ioc_status bind_new_row(struct db_stmt *st, int base,
     return status;
 }
 
+/* Counts a row bind_new_row wrote in the rollups of o->pending, with the
+ * same defaults; drafts are not new. */
+static int note_new_row(struct db *db, const struct ioc *in,
+                        const struct ioc_upsert_opts *o, enum ioc_status status,
+                        struct iocm_err *err)
+{
+    if (status == IOC_STATUS_DRAFT)
+        return 0;
+    return ioc_rollup_note(
+        db, o->pending, in->created_at ? in->created_at : o->now, in->type,
+        in->severity ? in->severity : o->defaults->severity, in->source,
+        in->created_by ? in->created_by : o->actor, 1, err);
+}
+
 /*
  * Inserts in unless (type, value) exists. *id gets the new row's id when
  * want_id (else 1 for "inserted"), 0 when the row existed.
@@ -245,14 +259,15 @@ static int insert_new(struct db *db, const struct ioc *in,
     strbuf_release(&tags);
     if (rc < 0)
         return rc;
-    if (*id)
-        ioc_count_delta_add(o->pending, in->type, status, false, 1);
-    return 0;
+    if (!*id)
+        return 0;
+    ioc_count_delta_add(o->pending, in->type, status, false, 1);
+    return note_new_row(db, in, o, status, err);
 }
 
 static const char sql_find_for_update[] =
-    "SELECT id, status, source, description, tags, last_seen, is_enriched "
-    "FROM iocs WHERE type = ? AND value = ?";
+    "SELECT id, status, source, description, tags, last_seen, is_enriched, "
+    "created_at FROM iocs WHERE type = ? AND value = ?";
 
 static const char sql_seen_again[] =
     "UPDATE iocs SET last_seen = ?, source = ?, description = ?, tags = ?, "
@@ -272,7 +287,8 @@ static int update_existing(struct db *db, const struct ioc *in,
 {
     const char *actor = o->actor;
     int64_t now = o->now;
-    bool is_enriched;
+    bool is_enriched, is_draft;
+    int64_t created_at;
     struct strbuf source = STRBUF_INIT, description = STRBUF_INIT;
     struct strbuf tags = STRBUF_INIT;
     struct db_stmt *find, *upd;
@@ -301,7 +317,21 @@ static int update_existing(struct db *db, const struct ioc *in,
     merge_tags(db_column_text(find, 4), &in->tags, &tags);
     last_seen = db_column_int64(find, 5);
     is_enriched = db_column_int64(find, 6) != 0;
+    is_draft = db_column_int64(find, 1) == IOC_STATUS_DRAFT;
+    created_at = db_column_int64(find, 7);
     db_reset(find);
+
+    /* A source filled in moves a new indicator from "unknown" in the
+     * rollups. */
+    if (!source.len && in->source && *in->source && !is_draft) {
+        rc = ioc_rollup_note_dim(db, o->pending, IOC_ROLLUP_SOURCE, created_at,
+                                 "", -1, err);
+        if (rc == 0)
+            rc = ioc_rollup_note_dim(db, o->pending, IOC_ROLLUP_SOURCE,
+                                     created_at, in->source, 1, err);
+        if (rc < 0)
+            goto out;
+    }
 
     if (!source.len && in->source)
         strbuf_addstr(&source, in->source);
@@ -521,6 +551,7 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
         if (added == (int64_t)n || (added > 0 && id > before)) {
             *outcome = IOC_UPSERT_CREATED;
             ioc_count_delta_add(o->pending, e[i].in->type, status[i], false, 1);
+            rc = note_new_row(db, e[i].in, o, status[i], err);
         } else {
             rc = update_existing(db, e[i].in, o, &id, outcome, err);
         }
@@ -897,6 +928,15 @@ out:
 
 static const char sql_delete[] = "DELETE FROM iocs WHERE id = ?";
 
+/* The indicator's enrichment attempts go with it (ON DELETE CASCADE):
+ * their hourly counts too. */
+static const char sql_untrack_attempts[] =
+    "INSERT INTO enrich_hourly (hour, outcome, n) "
+    "SELECT at / 3600, outcome, -COUNT(*) FROM enrich_attempts "
+    "WHERE ioc_id = ? GROUP BY at / 3600, outcome "
+    "ON CONFLICT (hour, outcome) DO UPDATE SET n = enrich_hourly.n + "
+    "excluded.n";
+
 int ioc_repo_delete(struct db *db, const struct ioc *ioc, const char *actor,
                     int64_t now, struct iocm_err *err)
 {
@@ -907,6 +947,13 @@ int ioc_repo_delete(struct db *db, const struct ioc *ioc, const char *actor,
     if (rc < 0)
         return rc;
     rc = ioc_counts_track_row(db, ioc->id, -1, err);
+    if (rc == 0)
+        rc = db_prepare_cached(db, sql_untrack_attempts, &st, err);
+    if (rc < 0)
+        goto fail;
+    db_bind_int64(st, 1, ioc->id);
+    rc = db_step(st, err);
+    db_reset(st);
     if (rc < 0)
         goto fail;
     rc = db_prepare_cached(db, sql_delete, &st, err);

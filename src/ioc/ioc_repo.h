@@ -42,10 +42,38 @@ void ioc_defaults_init(struct ioc_defaults *d);
  * counter update per type instead of one per row.
  */
 #define IOC_STATUS_COUNT 5
+
+/*
+ * The hourly rollups of new indicators (table ioc_new_hourly): for each
+ * hour of created_at, the non-draft indicators per type, severity, source
+ * and creator, so that a report sums whole hours instead of counting rows.
+ * A dimension is stored as text: the type's name, the severity's number,
+ * the source as stored ('' when none), the creator's name.
+ */
+enum ioc_rollup_dim {
+    IOC_ROLLUP_TYPE = 1,
+    IOC_ROLLUP_SEVERITY = 2,
+    IOC_ROLLUP_SOURCE = 3,
+    IOC_ROLLUP_CREATOR = 4,
+};
+#define IOC_ROLLUP_HOUR      3600
+#define IOC_ROLLUP_SLOTS     512
+#define IOC_ROLLUP_NAME_SIZE 48
+struct ioc_rollup_slot {
+    int64_t hour;
+    int64_t n;
+    int dim; /* enum ioc_rollup_dim; 0: free */
+    char name[IOC_ROLLUP_NAME_SIZE];
+};
+
 struct ioc_count_delta {
     int64_t n[IOC_TYPE_COUNT][IOC_STATUS_COUNT]
              [2]; /* [type][status][enriched] */
     bool is_dirty;
+    /* Rollup changes, an open-addressing table held inline (no heap, so
+     * dropping a delta is just init); written out when it fills up. */
+    size_t rollup_nr;
+    struct ioc_rollup_slot rollup[IOC_ROLLUP_SLOTS];
 };
 
 void ioc_count_delta_init(struct ioc_count_delta *d);
@@ -60,7 +88,36 @@ int ioc_counts_apply(struct db *db, struct ioc_count_delta *d,
  */
 int ioc_counts_track_row(struct db *db, int64_t id, int sign,
                          struct iocm_err *err);
-/* Recomputes ioc_counts from the iocs table (repair, doctor). */
+/*
+ * Adds by to the rollups of a new indicator (created_at, type, severity,
+ * source, creator) in d; a draft is not new, so callers only note
+ * non-drafts. May write d's rollups out when its table is full: db must
+ * be in the transaction d is applied in.
+ */
+int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
+                    int64_t created_at, enum ioc_type type,
+                    enum ioc_severity severity, const char *source,
+                    const char *creator, int64_t by, struct iocm_err *err);
+/* The same for one dimension's name only (a source filled in later). */
+int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
+                        enum ioc_rollup_dim dim, int64_t created_at,
+                        const char *name, int64_t by, struct iocm_err *err);
+/*
+ * Adds sign (+1 or -1) to the rollups of the stored row id as it is now
+ * (nothing when it is a draft): call with -1 before changing a row and +1
+ * after. ioc_counts_track_row does it too.
+ */
+int ioc_rollups_track_row(struct db *db, int64_t id, int sign,
+                          struct iocm_err *err);
+/*
+ * Compares every hourly rollup (new indicators, audit events, enrichment
+ * attempts) with a recount from its table: *mismatches gets the number of
+ * (hour, key) counts that differ, 0 when all agree (doctor, tests).
+ */
+int ioc_rollups_verify(struct db *db, int64_t *mismatches,
+                       struct iocm_err *err);
+/* Recomputes ioc_counts and every hourly rollup (new indicators, audit
+ * events, enrichment attempts) from their tables (repair, doctor). */
 int ioc_counts_rebuild(struct db *db, struct iocm_err *err);
 /* Reads the maintained counts into out (zeroed first). */
 int ioc_counts_read(struct db *db, struct ioc_count_delta *out,

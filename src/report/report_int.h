@@ -50,6 +50,20 @@ int report_active_read(struct db *db, int64_t at, struct report_active *out,
                        struct iocm_err *err);
 
 /*
+ * Splits the window [start, end) for the hourly rollups into
+ * p[0..REPORT_HOURS_PARAMS): the whole hours [p[0], p[1]) (hour = time /
+ * 3600) that the rollups answer, and the two partial edges [p[2], p[3])
+ * and [p[4], p[5]) to read from the tables (either may be empty). A
+ * window within one hour is all edge.
+ */
+#define REPORT_HOURS_PARAMS 6
+void report_hours(int64_t start, int64_t end, int64_t *p);
+
+struct db_stmt;
+/* Binds params[0..n) to st's parameters 1..n. */
+void report_bind_ints(struct db_stmt *st, const int64_t *params, size_t n);
+
+/*
  * Runs sql with the int64 params bound in order, and reads the first row's
  * first ncols columns into cols (zeros when there is no row or a column is
  * NULL).

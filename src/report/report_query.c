@@ -15,10 +15,37 @@
 #include "util/jsonx.h"
 #include "util/xalloc.h"
 
-static void bind_ints(struct db_stmt *st, const int64_t *params, size_t n)
+void report_bind_ints(struct db_stmt *st, const int64_t *params, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         db_bind_int64(st, (int)i + 1, params[i]);
+}
+
+#define bind_ints report_bind_ints
+
+#define HOUR 3600
+
+void report_hours(int64_t start, int64_t end, int64_t *p)
+{
+    /* Hours are truncated quotients, as SQL divides: hour 0 would also
+     * hold the second before 0, so whole hours start at 1. */
+    int64_t first = start > 0 ? (start + HOUR - 1) / HOUR : 1;
+    int64_t last = end > 0 ? end / HOUR : 0;
+
+    if (first < 1)
+        first = 1;
+    if (first >= last) {
+        int64_t all[] = { 0, 0, start, end, end, end };
+
+        memcpy(p, all, sizeof(all));
+        return;
+    }
+    p[0] = first;
+    p[1] = last;
+    p[2] = start;
+    p[3] = first * HOUR;
+    p[4] = last * HOUR;
+    p[5] = end;
 }
 
 int report_query_ints(struct db *db, const char *sql, const int64_t *params,
@@ -186,22 +213,28 @@ int report_list_items(struct report_run *run, const char *sql,
 
 /*
  * Attempts that a provider could not apply to an indicator's type are
- * recorded as 'not_applicable' and count neither way. Served by
- * enrich_attempts_at.
+ * recorded as 'not_applicable' and count neither way. Whole hours come
+ * from enrich_hourly, the window's edges from enrich_attempts_at.
  */
 static const char sql_enrich_attempts[] =
-    "SELECT SUM(CASE WHEN outcome IN ('success', 'failure') THEN 1 ELSE 0 "
-    "END), SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) "
-    "FROM enrich_attempts WHERE at >= ? AND at < ?";
+    "SELECT SUM(CASE WHEN outcome IN ('success', 'failure') THEN n ELSE 0 "
+    "END), SUM(CASE WHEN outcome = 'success' THEN n ELSE 0 END) FROM ("
+    "SELECT outcome, n FROM enrich_hourly WHERE hour >= ? AND hour < ? "
+    "UNION ALL SELECT outcome, 1 FROM enrich_attempts "
+    "WHERE at >= ? AND at < ? "
+    "UNION ALL SELECT outcome, 1 FROM enrich_attempts "
+    "WHERE at >= ? AND at < ?"
+    ") AS u";
 
 int report_enrichment(struct db *db, int64_t start, int64_t end,
                       const struct report_active *active, json_t **out,
                       struct iocm_err *err)
 {
-    int64_t params[] = { start, end };
+    int64_t params[REPORT_HOURS_PARAMS];
     int64_t n[2];
     int rc;
 
+    report_hours(start, end, params);
     rc = report_query_ints(db, sql_enrich_attempts, params, ARRAY_SIZE(params),
                            n, ARRAY_SIZE(n), err);
     if (rc < 0)

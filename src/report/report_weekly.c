@@ -22,35 +22,46 @@ static const enum ioc_severity trend_order[] = {
     IOC_SEV_LOW,
 };
 
-/* New indicators per severity in W and in P, one pass over both weeks'
- * rows of iocs_created_at. The first parameter is W's start. */
+/*
+ * New indicators of a window grouped by one of their columns: the whole
+ * hours from the rollups (ioc_new_hourly, dim), the partial hours at the
+ * window's edges from iocs_created_at. Parameters: report_hours().
+ */
+#define SQL_NEW_BY(dim, col)                                                   \
+    "SELECT name, SUM(n) AS cnt FROM ("                                        \
+    "SELECT name, n FROM ioc_new_hourly "                                      \
+    "WHERE dim = " dim " AND hour >= ? AND hour < ? "                          \
+    "UNION ALL SELECT " col ", 1 FROM iocs "                                   \
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0 "                \
+    "UNION ALL SELECT " col ", 1 FROM iocs "                                   \
+    "WHERE created_at >= ? AND created_at < ? AND status <> 0"                 \
+    ") AS u GROUP BY name HAVING SUM(n) > 0"
+
+/* New indicators per severity (its number as text), run for W and P. */
 static const char sql_new_by_severity[] =
-    "SELECT severity, SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN created_at < ? THEN 1 ELSE 0 END) FROM iocs "
-    "WHERE created_at >= ? AND created_at < ? AND status <> 0 "
-    "GROUP BY severity";
+    SQL_NEW_BY("2", "CAST(severity AS TEXT)");
 
 /* The groups are few (types, distinct sources of one week), so they are
  * ranked in C: the order then does not depend on a database collation. */
-static const char sql_new_by_type[] =
-    "SELECT type, COUNT(*) FROM iocs "
-    "WHERE created_at >= ? AND created_at < ? AND status <> 0 GROUP BY type";
+static const char sql_new_by_type[] = SQL_NEW_BY("1", "type");
 
 static const char sql_new_by_source[] =
-    "SELECT CASE WHEN source = '' THEN 'unknown' ELSE source END AS src, "
-    "COUNT(*) FROM iocs "
-    "WHERE created_at >= ? AND created_at < ? AND status <> 0 GROUP BY src";
+    "SELECT CASE WHEN name = '' THEN 'unknown' ELSE name END AS src, "
+    "SUM(cnt) FROM (" SQL_NEW_BY("3", "source") ") AS s GROUP BY src";
 
-/* Served by audit_events_at; sorted by actor so each actor's rows arrive
- * together. */
+/* The week's audit events per actor and action: whole hours from
+ * audit_hourly, the edges from audit_events_at; sorted by actor so each
+ * actor's rows arrive together. */
 static const char sql_audit_by_actor[] =
-    "SELECT actor, action, COUNT(*) FROM audit_events "
-    "WHERE at >= ? AND at < ? GROUP BY actor, action ORDER BY actor, action";
+    "SELECT actor, action, SUM(n) FROM ("
+    "SELECT actor, action, n FROM audit_hourly WHERE hour >= ? AND hour < ? "
+    "UNION ALL SELECT actor, action, 1 FROM audit_events "
+    "WHERE at >= ? AND at < ? "
+    "UNION ALL SELECT actor, action, 1 FROM audit_events "
+    "WHERE at >= ? AND at < ?"
+    ") AS u GROUP BY actor, action HAVING SUM(n) > 0 ORDER BY actor, action";
 
-static const char sql_created_by[] =
-    "SELECT created_by, COUNT(*) FROM iocs "
-    "WHERE created_at >= ? AND created_at < ? AND status <> 0 "
-    "GROUP BY created_by";
+static const char sql_created_by[] = SQL_NEW_BY("4", "created_by");
 
 /* Active at `at` and expiring within seven days after it: a range of
  * iocs_status_expires. An indicator created at or after `at` did not
@@ -77,27 +88,28 @@ static int new_and_trends(struct report_run *run, json_t **new_out,
     int64_t total[2] = { 0, 0 };
     struct db_stmt *st;
     json_t *trends;
-    int rc;
+    int rc = 0;
 
     rc = db_prepare_cached(run->db, sql_new_by_severity, &st, err);
     if (rc < 0)
         return rc;
-    db_bind_int64(st, 1, week);
-    db_bind_int64(st, 2, week);
-    db_bind_int64(st, 3, week - REPORT_WEEK);
-    db_bind_int64(st, 4, run->at);
-    for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
-        int64_t sev = db_column_int64(st, 0);
+    /* w = 0: this week, W; 1: the week before, P. */
+    for (int w = 0; w < 2 && rc >= 0; w++) {
+        int64_t p[REPORT_HOURS_PARAMS];
 
-        for (int w = 0; w < 2; w++) {
-            int64_t n = db_column_int64(st, 1 + w);
+        report_hours(week - w * REPORT_WEEK, run->at - w * REPORT_WEEK, p);
+        report_bind_ints(st, p, ARRAY_SIZE(p));
+        for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
+            const char *name = db_column_text(st, 0);
+            long sev = name ? strtol(name, NULL, 10) : 0;
+            int64_t n = db_column_int64(st, 1);
 
             total[w] += n;
             if (sev >= IOC_SEV_LOW && sev <= IOC_SEV_CRITICAL)
                 by_sev[sev][w] += n;
         }
+        db_reset(st);
     }
-    db_reset(st);
     if (rc < 0)
         return rc;
 
@@ -119,6 +131,15 @@ static int new_and_trends(struct report_run *run, json_t **new_out,
     return 0;
 }
 
+/* Binds W's report_hours() parameters to st. */
+static void bind_week(struct report_run *run, struct db_stmt *st)
+{
+    int64_t p[REPORT_HOURS_PARAMS];
+
+    report_hours(run->at - REPORT_WEEK, run->at, p);
+    report_bind_ints(st, p, ARRAY_SIZE(p));
+}
+
 /* [{key: name, count, percent}] of new indicators in W grouped by sql. */
 static int top_counts(struct report_run *run, const char *sql, const char *key,
                       int64_t total, json_t **out, struct iocm_err *err)
@@ -130,8 +151,7 @@ static int top_counts(struct report_run *run, const char *sql, const char *key,
     rc = db_prepare_cached(run->db, sql, &st, err);
     if (rc < 0)
         return rc;
-    db_bind_int64(st, 1, run->at - REPORT_WEEK);
-    db_bind_int64(st, 2, run->at);
+    bind_week(run, st);
     arr = json_array();
     for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         const char *name = db_column_text(st, 0);
@@ -194,8 +214,7 @@ static int read_actors(struct report_run *run, struct actor_week **out,
     rc = db_prepare_cached(run->db, sql_audit_by_actor, &st, err);
     if (rc < 0)
         return rc;
-    db_bind_int64(st, 1, run->at - REPORT_WEEK);
-    db_bind_int64(st, 2, run->at);
+    bind_week(run, st);
     for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         const char *actor = db_column_text(st, 0);
         const char *action = db_column_text(st, 1);
@@ -233,8 +252,7 @@ static int read_created_by(struct report_run *run, struct actor_week *v,
     rc = db_prepare_cached(run->db, sql_created_by, &st, err);
     if (rc < 0)
         return rc;
-    db_bind_int64(st, 1, run->at - REPORT_WEEK);
-    db_bind_int64(st, 2, run->at);
+    bind_week(run, st);
     for (rc = db_step(st, err); rc == DB_ROW; rc = db_step(st, err)) {
         const char *who = db_column_text(st, 0);
 

@@ -243,6 +243,26 @@ static void scan_counts(struct db *db, struct ioc_count_delta *out)
     assert_int_equal(rc, DB_DONE);
 }
 
+/* The hourly rollups equal a recount from their tables. */
+static void check_rollups(struct db *db, const char *after)
+{
+    struct iocm_err err = IOCM_ERR_INIT;
+    int64_t mismatches = -1;
+
+    if (ioc_rollups_verify(db, &mismatches, &err) != 0)
+        fail_msg("ioc_rollups_verify: %s", err.msg);
+    if (mismatches != 0) {
+        struct strbuf dump = STRBUF_INIT;
+
+        dump_query(db,
+                   "SELECT dim, hour, name, n FROM ioc_new_hourly "
+                   "WHERE n <> 0 ORDER BY dim, hour, name",
+                   &dump);
+        fail_msg("%lld rollup counts differ from a recount after %s\n%s",
+                 (long long)mismatches, after, dump.buf);
+    }
+}
+
 /* Called after every change a case makes: the counters are in step. */
 static void check_counts(struct db *db, const char *after)
 {
@@ -258,6 +278,7 @@ static void check_counts(struct db *db, const char *after)
     scan_counts(db, &scan);
     if (memcmp(read.n, scan.n, sizeof(read.n)) != 0)
         fail_msg("ioc_counts_read differs from a scan after %s", after);
+    check_rollups(db, after);
 }
 
 /* ---- indicators ------------------------------------------------------- */
@@ -1419,6 +1440,142 @@ static void test_counts_rebuild_repairs_drift(void **state)
     strbuf_release(&why);
 }
 
+/* ---- the hourly rollups ------------------------------------------------ */
+
+/* A source longer than a slot of the batch's inline table. */
+#define LONG_SOURCE                                                            \
+    "a-feed-whose-name-is-much-longer-than-forty-eight-characters.example"
+
+/*
+ * A batch of 1,200 new indicators over 300 hours and 5 sources (1,500
+ * hour and source keys: more than the batch's inline table holds, so it
+ * is written out while the batch runs), one in ten a draft, some with a
+ * long source or creator: the rollups equal a recount, and drafts are
+ * not in them.
+ */
+#define ROLLUP_N 1200
+static void test_rollups_follow_a_batch_larger_than_the_table(void **state)
+{
+    struct fixture *fx = *state;
+    struct iocm_err err = IOCM_ERR_INIT;
+    static struct ioc in[ROLLUP_N];
+    static enum ioc_upsert_outcome got[ROLLUP_N];
+    struct ioc_count_delta *pending = xmalloc(sizeof(*pending));
+    struct ioc_upsert_opts o;
+    char value[64], source[80];
+
+    add_domain(fx, "before.example", NOW);
+    for (int i = 0; i < ROLLUP_N; i++) {
+        snprintf(value, sizeof(value), "r%d.example", i);
+        input_init(&in[i], IOC_TYPE_DOMAIN, value);
+        in[i].created_at = NOW - (i % 300) * 3600 - i % 7;
+        in[i].severity = (enum ioc_severity)(1 + i % 4);
+        if (i % 13 == 0)
+            snprintf(source, sizeof(source), "%s", LONG_SOURCE);
+        else
+            snprintf(source, sizeof(source), "feed-%d", i % 5);
+        if (i % 11 != 0)
+            set_str(&in[i].source, source);
+        if (i % 17 == 0)
+            set_str(&in[i].created_by, LONG_SOURCE);
+        if (i % 10 == 3)
+            in[i].status = IOC_STATUS_DRAFT;
+    }
+    ioc_count_delta_init(pending);
+    upsert_opts(fx, &o, "importer", NOW + 10);
+    o.audit = false;
+    o.pending = pending;
+    assert_int_equal(db_begin(fx->db, &err), 0);
+    if (ioc_repo_upsert_batch(fx->db, in, ROLLUP_N, &o, got, &err) != 0)
+        fail_msg("batch: %s", err.msg);
+    assert_int_equal(ioc_counts_apply(fx->db, pending, &err), 0);
+    assert_int_equal(db_commit(fx->db, &err), 0);
+    check_counts(fx->db, "a large batch");
+    /* 120 drafts are not new; the other 1,080 and the first one are. */
+    assert_int_equal(query_ok(fx->db,
+                              "SELECT SUM(n) FROM ioc_new_hourly WHERE dim = 1",
+                              NULL),
+                     ROLLUP_N - ROLLUP_N / 10 + 1);
+    for (int i = 0; i < ROLLUP_N; i++)
+        ioc_release(&in[i]);
+    free(pending);
+}
+
+/* Every other kind of write keeps the rollups equal to a recount. */
+static void test_rollups_follow_each_kind_of_write(void **state)
+{
+    struct fixture *fx = *state;
+    struct iocm_err err = IOCM_ERR_INIT;
+    struct ioc in, old, new;
+    int64_t draft = 0, a, b, n;
+
+    /* A draft is not new: nothing in the rollups. */
+    input_init(&in, IOC_TYPE_DOMAIN, "draft.example");
+    in.status = IOC_STATUS_DRAFT;
+    set_str(&in.source, "osint");
+    upsert_ok(fx, &in, "alice", NOW - 5000, &draft);
+    ioc_release(&in);
+    assert_int_equal(
+        query_ok(fx->db, "SELECT COUNT(*) FROM ioc_new_hourly WHERE n <> 0",
+                 NULL),
+        0);
+    /* Out of draft, it is counted at its creation hour; back in, not. */
+    set_status(fx->db, draft, IOC_STATUS_ACTIVE, NULL, NOW);
+    assert_int_equal(query_ok(fx->db,
+                              "SELECT n FROM ioc_new_hourly WHERE dim = 3 "
+                              "AND name = 'osint'",
+                              NULL),
+                     1);
+    set_status(fx->db, draft, IOC_STATUS_DRAFT, NULL, NOW + 1);
+    set_status(fx->db, draft, IOC_STATUS_REVIEW, NULL, NOW + 2);
+    /* Seen again with a source: it leaves "unknown" for that source. */
+    a = add_domain(fx, "a.example", NOW - 3 * 3600);
+    input_init(&in, IOC_TYPE_DOMAIN, "a.example");
+    set_str(&in.source, "misp");
+    assert_int_equal(upsert_ok(fx, &in, "bob", NOW, NULL),
+                     IOC_UPSERT_SEEN_AGAIN);
+    ioc_release(&in);
+    /* An edit of severity and source moves it between keys. */
+    get_ok(fx->db, a, &old);
+    get_ok(fx->db, a, &new);
+    new.severity = IOC_SEV_CRITICAL;
+    set_str(&new.source, "");
+    save_ok(fx->db, &old, &new, "ioc.update", NULL, NOW + 3);
+    ioc_release(&old);
+    ioc_release(&new);
+    /* Expired and reactivated: still new in its hour. */
+    set_status(fx->db, a, IOC_STATUS_EXPIRED, "ttl", NOW + 4);
+    input_init(&in, IOC_TYPE_DOMAIN, "a.example");
+    assert_int_equal(upsert_ok(fx, &in, "bob", NOW + 5, NULL),
+                     IOC_UPSERT_REACTIVATED);
+    ioc_release(&in);
+    /* A delete takes the row and its enrichment attempts (recorded as
+     * the enrichment store records them) out of the counts. */
+    b = add_domain(fx, "b.example", NOW - 7200);
+    exec_ok(fx->db, "INSERT INTO enrich_attempts (ioc_id, provider, at, "
+                    "outcome) SELECT id, 'dns', 1700000000, 'success' FROM "
+                    "iocs WHERE value = 'b.example';"
+                    "INSERT INTO enrich_hourly (hour, outcome, n) "
+                    "VALUES (472222, 'success', 1)");
+    check_rollups(fx->db, "an attempt");
+    get_ok(fx->db, b, &old);
+    assert_int_equal(ioc_repo_delete(fx->db, &old, "bob", NOW + 6, &err), 0);
+    ioc_release(&old);
+    check_counts(fx->db, "delete");
+    assert_int_equal(query_ok(fx->db, "SELECT SUM(n) FROM enrich_hourly", NULL),
+                     0);
+    /* The check itself notices a row written behind the rollups' back. */
+    exec_ok(fx->db,
+            "INSERT INTO iocs (type, value, severity, confidence, tlp, "
+            "status, first_seen, last_seen, created_at, created_by, "
+            "updated_at, updated_by) VALUES ('domain', 'sneaky.example', 2, "
+            "50, 2, 2, 1, 1, 1700000000, 'x', 1, 'x')");
+    assert_int_equal(ioc_rollups_verify(fx->db, &n, &err), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(ioc_counts_rebuild(fx->db, &err), 0);
+    check_counts(fx->db, "rebuild");
+}
+
 static void test_mark_enriched_is_idempotent_and_counted(void **state)
 {
     struct fixture *fx = *state;
@@ -1623,6 +1780,8 @@ static const struct CMUnitTest backend_cases[] = {
     CASE(test_batch_rolled_back_leaves_nothing),
     CASE(test_upsert_batch_matches_one_by_one),
     CASE(test_counts_rebuild_repairs_drift),
+    CASE(test_rollups_follow_a_batch_larger_than_the_table),
+    CASE(test_rollups_follow_each_kind_of_write),
     CASE(test_mark_enriched_is_idempotent_and_counted),
     CASE(test_a_failed_write_leaves_neither_change_nor_audit),
     CASE(test_reconnect_migrates_nothing_and_keeps_rows),

@@ -177,10 +177,19 @@ static const char sql_real_counts[] =
     "SELECT type, status, is_enriched, COUNT(*) FROM iocs "
     "GROUP BY type, status, is_enriched ORDER BY type, status, is_enriched";
 
-/* Called after every change: ioc_counts holds what a scan of iocs counts. */
+/* Called after every change: ioc_counts holds what a scan of iocs counts,
+ * and each hourly rollup what a recount of its table does. */
 static void check_counts(struct db *db, const char *after)
 {
     struct strbuf kept = STRBUF_INIT, real = STRBUF_INIT;
+    struct iocm_err err = IOCM_ERR_INIT;
+    int64_t mismatches = -1;
+
+    if (ioc_rollups_verify(db, &mismatches, &err) != 0)
+        fail_msg("ioc_rollups_verify: %s", err.msg);
+    if (mismatches != 0)
+        fail_msg("%lld rollup counts differ from a recount after %s",
+                 (long long)mismatches, after);
 
     dump_query(db, sql_kept_counts, &kept);
     dump_query(db, sql_real_counts, &real);
@@ -1115,6 +1124,12 @@ static void test_draft_retention_archives_stale_drafts(void **state)
     assert_int_equal(res.expired_total, 0);
     for (size_t i = 0; i < ARRAY_SIZE(seeds); i++)
         assert_int_equal(status_of(fx->db, ids[i]), want[i]);
+    /* Archived, the drafts are new indicators of their creation hour. */
+    check_counts(fx->db, "draft retention");
+    assert_int_equal(query_ok(fx->db,
+                              "SELECT SUM(n) FROM ioc_new_hourly WHERE dim = 1",
+                              NULL),
+                     3);
     {
         struct event ev;
         struct ioc got;
@@ -1159,6 +1174,7 @@ static void test_audit_retention_purges_old_events_and_says_so(void **state)
                  "'audit.purge' AND actor = 'system'",
                  NULL),
         1);
+    check_counts(fx->db, "audit purge");
     /* Nothing left to purge: no event either. */
     expire(fx, &o, &res);
     assert_int_equal(res.audit_purged, 0);

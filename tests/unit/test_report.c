@@ -23,6 +23,7 @@
 
 #include "audit/audit.h"
 #include "db/db.h"
+#include "enrich/enrich_int.h"
 #include "ioc/ioc.h"
 #include "ioc/ioc_repo.h"
 #include "report/report.h"
@@ -326,21 +327,15 @@ static void change_status(struct db *db, int64_t id, enum ioc_status status,
     ioc_release(&new);
 }
 
+/* Recorded as the enrichment framework records it (with its hourly
+ * count). */
 static void add_attempt(struct db *db, int64_t ioc_id, const char *provider,
                         int64_t at, const char *outcome)
 {
-    static const char sql[] = "INSERT INTO enrich_attempts (ioc_id, "
-                              "provider, at, outcome) VALUES (?, ?, ?, ?)";
     struct iocm_err err = IOCM_ERR_INIT;
-    struct db_stmt *st;
 
-    check(db_prepare_cached(db, sql, &st, &err), &err, sql);
-    db_bind_int64(st, 1, ioc_id);
-    db_bind_text(st, 2, provider);
-    db_bind_int64(st, 3, at);
-    db_bind_text(st, 4, outcome);
-    check(db_step(st, &err), &err, sql);
-    db_reset(st);
+    check(enrich_store_attempt(db, ioc_id, provider, at, outcome, NULL, &err),
+          &err, "attempt");
 }
 
 /* A first successful lookup: the stored result and the enriched flag. */
@@ -463,6 +458,14 @@ static json_t *build_at_amber(enum report_kind kind)
 
     settings_for(&s, TLP_AMBER);
     return build(fx.db, kind, AT, &s);
+}
+
+static json_t *build_at_any(enum report_kind kind, int64_t at)
+{
+    struct report_settings s;
+
+    settings_for(&s, TLP_AMBER);
+    return build(fx.db, kind, at, &s);
 }
 
 /* Looks up a dotted path ("tlp.withheld") in j. */
@@ -1302,6 +1305,165 @@ static void check_plan_line(const char *sql, const char *detail)
     }
 }
 
+/* COUNT(*) of sql with [from, to) bound first and name (when not NULL)
+ * third. */
+static int64_t recount(const char *sql, int64_t from, int64_t to,
+                       const char *name)
+{
+    struct iocm_err err = IOCM_ERR_INIT;
+    struct db_stmt *st;
+    int64_t n = -1;
+
+    check(db_prepare_cached(fx.db, sql, &st, &err), &err, sql);
+    db_bind_int64(st, 1, from);
+    db_bind_int64(st, 2, to);
+    if (name)
+        db_bind_text(st, 3, name);
+    if (db_step(st, &err) != DB_ROW)
+        fail_msg("%s: %s", sql, err.msg);
+    n = db_column_int64(st, 0);
+    db_reset(st);
+    return n;
+}
+
+static int64_t json_int_at(json_t *j, const char *path)
+{
+    json_t *v = at_path(j, path);
+
+    if (!json_is_integer(v))
+        fail_msg("no integer at %s", path);
+    return json_integer_value(v);
+}
+
+#define NEW_IN                                                                 \
+    "FROM iocs WHERE created_at >= ? AND created_at < ? AND status <> 0"
+
+/* Every count of a weekly report at `at` against a recount of the rows. */
+static void check_weekly_against_rows(int64_t at)
+{
+    static const char *const sev[] = { "critical", "high", "medium", "low" };
+    json_t *m = build_at_any(REPORT_WEEKLY, at);
+    int64_t w = at - 7 * DAY, p = at - 14 * DAY;
+    json_t *arr;
+    size_t i;
+
+    assert_int_equal(json_int_at(m, "new_iocs.this_week"),
+                     recount("SELECT COUNT(*) " NEW_IN, w, at, NULL));
+    assert_int_equal(json_int_at(m, "new_iocs.last_week"),
+                     recount("SELECT COUNT(*) " NEW_IN, p, w, NULL));
+    arr = json_object_get(m, "severity_trends");
+    for (i = 0; i < json_array_size(arr); i++) {
+        json_t *e = json_array_get(arr, i);
+        enum ioc_severity v;
+        char name[4];
+
+        assert_string_equal(json_string_value(json_object_get(e, "severity")),
+                            sev[i]);
+        assert_int_equal(ioc_severity_parse(sev[i], &v, NULL), 0);
+        snprintf(name, sizeof(name), "%d", (int)v);
+        assert_int_equal(json_integer_value(json_object_get(e, "this_week")),
+                         recount("SELECT COUNT(*) " NEW_IN
+                                 " AND CAST(severity AS TEXT) = ?",
+                                 w, at, name));
+        assert_int_equal(json_integer_value(json_object_get(e, "last_week")),
+                         recount("SELECT COUNT(*) " NEW_IN
+                                 " AND CAST(severity AS TEXT) = ?",
+                                 p, w, name));
+    }
+    arr = json_object_get(m, "top_types");
+    for (i = 0; i < json_array_size(arr); i++) {
+        json_t *e = json_array_get(arr, i);
+
+        assert_int_equal(
+            json_integer_value(json_object_get(e, "count")),
+            recount("SELECT COUNT(*) " NEW_IN " AND type = ?", w, at,
+                    json_string_value(json_object_get(e, "type"))));
+    }
+    arr = json_object_get(m, "top_sources");
+    for (i = 0; i < json_array_size(arr); i++) {
+        json_t *e = json_array_get(arr, i);
+
+        assert_int_equal(
+            json_integer_value(json_object_get(e, "count")),
+            recount("SELECT COUNT(*) " NEW_IN " AND CASE WHEN source = '' "
+                    "THEN 'unknown' ELSE source END = ?",
+                    w, at, json_string_value(json_object_get(e, "source"))));
+    }
+    assert_int_equal(json_int_at(m, "user_activity.total_actions"),
+                     recount("SELECT COUNT(*) FROM audit_events "
+                             "WHERE at >= ? AND at < ?",
+                             w, at, NULL));
+    assert_int_equal(json_int_at(m, "user_activity.active_users"),
+                     recount("SELECT COUNT(DISTINCT actor) FROM audit_events "
+                             "WHERE at >= ? AND at < ?",
+                             w, at, NULL));
+    arr = at_path(m, "user_activity.users");
+    for (i = 0; i < json_array_size(arr); i++) {
+        json_t *e = json_array_get(arr, i);
+        const char *who = json_string_value(json_object_get(e, "username"));
+
+        assert_int_equal(json_integer_value(json_object_get(e, "actions")),
+                         recount("SELECT COUNT(*) FROM audit_events "
+                                 "WHERE at >= ? AND at < ? AND actor = ?",
+                                 w, at, who));
+        assert_int_equal(json_integer_value(json_object_get(e, "iocs_created")),
+                         recount("SELECT COUNT(*) " NEW_IN
+                                 " AND created_by = ?",
+                                 w, at, who));
+    }
+    assert_int_equal(json_int_at(m, "enrichment.attempted"),
+                     recount("SELECT COUNT(*) FROM enrich_attempts WHERE "
+                             "at >= ? AND at < ? AND outcome <> ?",
+                             w, at, "not_applicable"));
+    assert_int_equal(json_int_at(m, "enrichment.succeeded"),
+                     recount("SELECT COUNT(*) FROM enrich_attempts WHERE "
+                             "at >= ? AND at < ? AND outcome = ?",
+                             w, at, "success"));
+    json_decref(m);
+    m = build_at_any(REPORT_DAILY, at);
+    assert_int_equal(json_int_at(m, "enrichment.attempted"),
+                     recount("SELECT COUNT(*) FROM enrich_attempts WHERE "
+                             "at >= ? AND at < ? AND outcome <> ?",
+                             at - DAY, at, "not_applicable"));
+    assert_int_equal(json_int_at(m, "enrichment.succeeded"),
+                     recount("SELECT COUNT(*) FROM enrich_attempts WHERE "
+                             "at >= ? AND at < ? AND outcome = ?",
+                             at - DAY, at, "success"));
+    json_decref(m);
+}
+
+/*
+ * The reports sum whole hours from the rollups and read the partial hours
+ * at their windows' edges from the tables: at report times on and off the
+ * hour, every count equals a recount of the rows, and the rollups equal a
+ * recount of their tables after the fixture's writes.
+ */
+static void test_rollups_and_edges_agree_with_the_rows(void **state)
+{
+    static const int64_t offsets[] = {
+        0,
+        1,
+        -1,
+        17 * MIN + 5,
+        -3 * HOUR + 1,
+        59 * MIN,
+        -30 * MIN,
+        2 * HOUR + 7,
+        -DAY - 5 * MIN,
+        3 * DAY + 11 * HOUR + 29 * MIN,
+    };
+    struct iocm_err err = IOCM_ERR_INIT;
+    int64_t mismatches = -1;
+
+    (void)state;
+    check(ioc_rollups_verify(fx.db, &mismatches, &err), &err, "verify");
+    assert_int_equal(mismatches, 0);
+    for (int64_t t = -14 * DAY; t <= 0; t += 97 * MIN)
+        check_weekly_against_rows(AT + t);
+    for (size_t i = 0; i < ARRAY_SIZE(offsets); i++)
+        check_weekly_against_rows(AT + offsets[i]);
+}
+
 static void test_query_plans_follow_the_window(void **state)
 {
     static const char *const *const lists[] = {
@@ -1369,6 +1531,7 @@ int main(void)
         cmocka_unit_test(test_template_dir_overrides_file_by_file),
         cmocka_unit_test(test_json_output_prints_one_decimal),
         cmocka_unit_test(test_query_plans_follow_the_window),
+        cmocka_unit_test(test_rollups_and_edges_agree_with_the_rows),
     };
     /* Each on its own in-memory SQLite database. */
     const struct CMUnitTest standalone_tests[] = {
