@@ -8,6 +8,7 @@
 #include "ioc/ioc_repo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -37,12 +38,29 @@ static const char sql_rollup_add[] =
     "ON CONFLICT (dim, hour, name) DO UPDATE SET n = ioc_new_hourly.n + "
     "excluded.n";
 
+static const char sql_expiry_add[] =
+    "INSERT INTO ioc_expiry_hourly (hour, tlp, n) VALUES (?, ?, ?) "
+    "ON CONFLICT (hour, tlp) DO UPDATE SET n = ioc_expiry_hourly.n + "
+    "excluded.n";
+
 static int rollup_write(struct db *db, int dim, int64_t hour, const char *name,
                         int64_t n, struct iocm_err *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_rollup_add, &st, err);
+    int rc;
 
+    if (dim == IOC_ROLLUP_EXPIRY) {
+        rc = db_prepare_cached(db, sql_expiry_add, &st, err);
+        if (rc < 0)
+            return rc;
+        db_bind_int64(st, 1, hour);
+        db_bind_int64(st, 2, strtol(name, NULL, 10));
+        db_bind_int64(st, 3, n);
+        rc = db_step(st, err);
+        db_reset(st);
+        return rc < 0 ? rc : 0;
+    }
+    rc = db_prepare_cached(db, sql_rollup_add, &st, err);
     if (rc < 0)
         return rc;
     db_bind_int64(st, 1, dim);
@@ -134,6 +152,17 @@ int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
     return 0;
 }
 
+int ioc_rollup_note_expiry(struct db *db, struct ioc_count_delta *d,
+                           int64_t expires_at, enum tlp tlp, int64_t by,
+                           struct iocm_err *err)
+{
+    char name[8];
+
+    snprintf(name, sizeof(name), "%d", (int)tlp);
+    return ioc_rollup_note_dim(db, d, IOC_ROLLUP_EXPIRY, expires_at, name, by,
+                               err);
+}
+
 int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
                     int64_t created_at, enum ioc_type type,
                     enum ioc_severity severity, const char *source,
@@ -206,6 +235,14 @@ static const char sql_rollup_track_row[] =
                                                                                               "created_by") " ON CONFLICT (dim, hour, name) DO UPDATE SET n = ioc_new_hourly.n + "
                                                                                                             "excluded.n";
 
+/* The expiry rollup of one row, when it is active with an expiry. */
+static const char sql_expiry_track_row[] =
+    "INSERT INTO ioc_expiry_hourly (hour, tlp, n) "
+    "SELECT expires_at / 3600, tlp, ? FROM iocs "
+    "WHERE id = ? AND status = 2 AND expires_at IS NOT NULL "
+    "ON CONFLICT (hour, tlp) DO UPDATE SET n = ioc_expiry_hourly.n + "
+    "excluded.n";
+
 int ioc_rollups_track_row(struct db *db, int64_t id, int sign,
                           struct iocm_err *err)
 {
@@ -218,6 +255,15 @@ int ioc_rollups_track_row(struct db *db, int64_t id, int sign,
         db_bind_int64(st, 2 * i + 1, sign);
         db_bind_int64(st, 2 * i + 2, id);
     }
+    rc = db_step(st, err);
+    db_reset(st);
+    if (rc < 0)
+        return rc;
+    rc = db_prepare_cached(db, sql_expiry_track_row, &st, err);
+    if (rc < 0)
+        return rc;
+    db_bind_int64(st, 1, sign);
+    db_bind_int64(st, 2, id);
     rc = db_step(st, err);
     db_reset(st);
     return rc < 0 ? rc : 0;
@@ -248,9 +294,14 @@ int ioc_counts_track_row(struct db *db, int64_t id, int sign,
 static const char sql_rollups_rebuild[] =
     "DELETE FROM ioc_new_hourly;"
     "DELETE FROM audit_hourly;"
-    "DELETE FROM enrich_hourly;" ROLLUP_FILL_SQL("1", "type") ROLLUP_FILL_SQL(
-        "2", "CAST(severity AS TEXT)") ROLLUP_FILL_SQL("3", "source")
-        ROLLUP_FILL_SQL(
+    "DELETE FROM enrich_hourly;"
+    "DELETE FROM ioc_expiry_hourly;"
+    "INSERT INTO ioc_expiry_hourly (hour, tlp, n) "
+    "SELECT expires_at / 3600, tlp, COUNT(*) FROM iocs "
+    "WHERE status = 2 AND expires_at IS NOT NULL "
+    "GROUP BY expires_at / 3600, tlp;" ROLLUP_FILL_SQL(
+        "1", "type") ROLLUP_FILL_SQL("2", "CAST(severity AS TEXT)")
+        ROLLUP_FILL_SQL("3", "source") ROLLUP_FILL_SQL(
             "4",
             "created_by") "INSERT INTO audit_hourly (hour, actor, action, n) "
                           "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
@@ -324,6 +375,9 @@ static const char sql_verify[] =
     "FROM audit_events"
     " UNION ALL SELECT 5, hour, outcome, n FROM enrich_hourly"
     " UNION ALL SELECT 5, at / 3600, outcome, -1 FROM enrich_attempts"
+    " UNION ALL SELECT 6, hour, CAST(tlp AS TEXT), n FROM ioc_expiry_hourly"
+    " UNION ALL SELECT 6, expires_at / 3600, CAST(tlp AS TEXT), -1 FROM iocs "
+    "WHERE status = 2 AND expires_at IS NOT NULL"
     " UNION ALL SELECT dim, hour, name, n FROM ioc_new_hourly" RECOUNT_ALL_NEW
     ") AS u GROUP BY dim, hour, name HAVING SUM(n) <> 0) AS d";
 

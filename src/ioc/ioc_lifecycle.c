@@ -543,11 +543,13 @@ static int sweep_row(struct db *db, const struct sweep *s, int64_t now,
                      const struct sweep_row *r, bool *changed,
                      struct iocm_err *err)
 {
-    /* Drafts are not new: a sweep into or out of draft moves the row in
-     * the hourly rollups (untracked before, tracked again after, so a row
-     * left as it was ends where it started). */
+    /* Drafts are not new and only active rows expire: a sweep into or
+     * out of draft or active moves the row in the hourly rollups
+     * (untracked before, tracked again after, so a row left as it was
+     * ends where it started). */
     bool moves_rollups =
-        (s->from == IOC_STATUS_DRAFT) != (s->to == IOC_STATUS_DRAFT);
+        (s->from == IOC_STATUS_DRAFT) != (s->to == IOC_STATUS_DRAFT) ||
+        (s->from == IOC_STATUS_ACTIVE) != (s->to == IOC_STATUS_ACTIVE);
     struct db_stmt *st;
     int rc = 0;
 

@@ -216,17 +216,29 @@ static enum ioc_status bind_new_row(struct db_stmt *st, int base,
 }
 
 /* Counts a row bind_new_row wrote in the rollups of o->pending, with the
- * same defaults; drafts are not new. */
+ * same defaults: drafts are not new, and only active rows with an expiry
+ * can be expiring. */
 static int note_new_row(struct db *db, const struct ioc *in,
                         const struct ioc_upsert_opts *o, enum ioc_status status,
                         struct iocm_err *err)
 {
+    const struct ioc_defaults *d = o->defaults;
+    int64_t created_at = in->created_at ? in->created_at : o->now;
+    int64_t expires_at = expiry_for(in, d, created_at);
+    int rc = 0;
+
     if (status == IOC_STATUS_DRAFT)
         return 0;
-    return ioc_rollup_note(
-        db, o->pending, in->created_at ? in->created_at : o->now, in->type,
-        in->severity ? in->severity : o->defaults->severity, in->source,
-        in->created_by ? in->created_by : o->actor, 1, err);
+    if (status == IOC_STATUS_ACTIVE && expires_at)
+        rc = ioc_rollup_note_expiry(db, o->pending, expires_at,
+                                    in->tlp != TLP_UNSET ? in->tlp : d->tlp, 1,
+                                    err);
+    if (rc < 0)
+        return rc;
+    return ioc_rollup_note(db, o->pending, created_at, in->type,
+                           in->severity ? in->severity : d->severity,
+                           in->source,
+                           in->created_by ? in->created_by : o->actor, 1, err);
 }
 
 /*
@@ -267,7 +279,7 @@ static int insert_new(struct db *db, const struct ioc *in,
 
 static const char sql_find_for_update[] =
     "SELECT id, status, source, description, tags, last_seen, is_enriched, "
-    "created_at FROM iocs WHERE type = ? AND value = ?";
+    "created_at, tlp FROM iocs WHERE type = ? AND value = ?";
 
 static const char sql_seen_again[] =
     "UPDATE iocs SET last_seen = ?, source = ?, description = ?, tags = ?, "
@@ -288,7 +300,8 @@ static int update_existing(struct db *db, const struct ioc *in,
     const char *actor = o->actor;
     int64_t now = o->now;
     bool is_enriched, is_draft;
-    int64_t created_at;
+    int64_t created_at, expires_at = 0;
+    enum tlp tlp;
     struct strbuf source = STRBUF_INIT, description = STRBUF_INIT;
     struct strbuf tags = STRBUF_INIT;
     struct db_stmt *find, *upd;
@@ -319,6 +332,7 @@ static int update_existing(struct db *db, const struct ioc *in,
     is_enriched = db_column_int64(find, 6) != 0;
     is_draft = db_column_int64(find, 1) == IOC_STATUS_DRAFT;
     created_at = db_column_int64(find, 7);
+    tlp = (enum tlp)db_column_int64(find, 8);
     db_reset(find);
 
     /* A source filled in moves a new indicator from "unknown" in the
@@ -355,7 +369,8 @@ static int update_existing(struct db *db, const struct ioc *in,
     db_bind_int64(upd, 5, now);
     db_bind_text(upd, 6, actor);
     if (*outcome == IOC_UPSERT_REACTIVATED) {
-        bind_time_or_null(upd, 7, expiry_for(in, o->defaults, now));
+        expires_at = expiry_for(in, o->defaults, now);
+        bind_time_or_null(upd, 7, expires_at);
         db_bind_int64(upd, 8, *id);
     } else {
         db_bind_int64(upd, 7, *id);
@@ -369,6 +384,9 @@ static int update_existing(struct db *db, const struct ioc *in,
                             is_enriched, -1);
         ioc_count_delta_add(o->pending, in->type, IOC_STATUS_ACTIVE,
                             is_enriched, 1);
+        if (expires_at)
+            rc =
+                ioc_rollup_note_expiry(db, o->pending, expires_at, tlp, 1, err);
     }
 out:
     strbuf_release(&source);

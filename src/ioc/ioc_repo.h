@@ -55,6 +55,9 @@ enum ioc_rollup_dim {
     IOC_ROLLUP_SEVERITY = 2,
     IOC_ROLLUP_SOURCE = 3,
     IOC_ROLLUP_CREATOR = 4,
+    /* Not a new-indicator count: active indicators by hour of expires_at
+     * and TLP (its number as text), kept in table ioc_expiry_hourly. */
+    IOC_ROLLUP_EXPIRY = 5,
 };
 #define IOC_ROLLUP_HOUR      3600
 #define IOC_ROLLUP_SLOTS     512
@@ -102,6 +105,11 @@ int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
 int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
                         enum ioc_rollup_dim dim, int64_t created_at,
                         const char *name, int64_t by, struct iocm_err *err);
+/* Adds by to the expiry rollup of an active indicator expiring at
+ * expires_at (not 0) with tlp. */
+int ioc_rollup_note_expiry(struct db *db, struct ioc_count_delta *d,
+                           int64_t expires_at, enum tlp tlp, int64_t by,
+                           struct iocm_err *err);
 /*
  * Adds sign (+1 or -1) to the rollups of the stored row id as it is now
  * (nothing when it is a draft): call with -1 before changing a row and +1

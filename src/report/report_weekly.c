@@ -63,17 +63,29 @@ static const char sql_audit_by_actor[] =
 
 static const char sql_created_by[] = SQL_NEW_BY("4", "created_by");
 
-/* Active at `at` and expiring within seven days after it: a range of
- * iocs_status_expires. An indicator created at or after `at` did not
- * exist then (a report about the past); the unary plus keeps the planner
- * on the expiry range rather than on iocs_created_at, whose range would
- * cover nearly the whole table. The totals ignore the TLP ceiling; the
- * list does not. */
+/*
+ * Active at `at` and expiring within seven days after it, (at, at + 7d]:
+ * the whole hours from ioc_expiry_hourly, the partial hours at the edges
+ * from iocs_status_expires, less those created at or after `at` (which
+ * did not exist then: a report about the past; none for a report about
+ * now), found through iocs_created_at. The totals ignore the TLP ceiling;
+ * the list does not. Parameters: the ceiling, report_hours() of
+ * [at + 1, at + 7d + 1), then at, at, at + 7d.
+ */
 static const char sql_expiring_counts[] =
-    "SELECT COUNT(*), SUM(CASE WHEN tlp > ? THEN 1 ELSE 0 END) FROM iocs "
-    "WHERE status = 2 AND expires_at > ? AND expires_at <= ? "
-    "AND +created_at < ?";
+    "SELECT SUM(n), SUM(CASE WHEN tlp > ? THEN n ELSE 0 END) FROM ("
+    "SELECT tlp, n FROM ioc_expiry_hourly WHERE hour >= ? AND hour < ? "
+    "UNION ALL SELECT tlp, 1 FROM iocs "
+    "WHERE status = 2 AND expires_at >= ? AND expires_at < ? "
+    "UNION ALL SELECT tlp, 1 FROM iocs "
+    "WHERE status = 2 AND expires_at >= ? AND expires_at < ? "
+    "UNION ALL SELECT tlp, -1 FROM iocs WHERE created_at >= ? AND "
+    "+status = 2 AND expires_at > ? AND expires_at <= ?"
+    ") AS u";
 
+/* The list: a range of iocs_status_expires; the unary plus keeps the
+ * planner on it rather than on iocs_created_at, whose range would cover
+ * nearly the whole table. */
 static const char sql_expiring_items[] =
     "SELECT " REPORT_ITEM_COLUMNS " FROM iocs "
     "WHERE status = 2 AND expires_at > ? AND expires_at <= ? "
@@ -307,14 +319,17 @@ static int user_activity(struct report_run *run, json_t **out,
 static int expiring(struct report_run *run, json_t **out, int64_t *withheld,
                     struct iocm_err *err)
 {
-    int64_t count_params[] = { run->s->max_tlp, run->at, run->at + REPORT_WEEK,
-                               run->at };
+    int64_t count_params[1 + REPORT_HOURS_PARAMS + 3] = { run->s->max_tlp };
     int64_t list_params[] = { run->at, run->at + REPORT_WEEK, run->at,
                               run->s->max_tlp, REPORT_EXPIRING_ITEMS_MAX };
     json_t *items = json_array();
     int64_t n[2];
     int rc;
 
+    report_hours(run->at + 1, run->at + REPORT_WEEK + 1, count_params + 1);
+    count_params[1 + REPORT_HOURS_PARAMS] = run->at;
+    count_params[2 + REPORT_HOURS_PARAMS] = run->at;
+    count_params[3 + REPORT_HOURS_PARAMS] = run->at + REPORT_WEEK;
     rc = report_query_ints(run->db, sql_expiring_counts, count_params,
                            ARRAY_SIZE(count_params), n, ARRAY_SIZE(n), err);
     if (rc == 0)

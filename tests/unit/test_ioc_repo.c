@@ -1480,7 +1480,12 @@ static void test_rollups_follow_a_batch_larger_than_the_table(void **state)
             set_str(&in[i].created_by, LONG_SOURCE);
         if (i % 10 == 3)
             in[i].status = IOC_STATUS_DRAFT;
+        if (i % 3 == 0)
+            in[i].expires_at = NOW + (i % 50) * 3600 + i;
+        in[i].tlp = (enum tlp)(i % 5);
     }
+    /* And an expiry per type for the rest. */
+    fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 30;
     ioc_count_delta_init(pending);
     upsert_opts(fx, &o, "importer", NOW + 10);
     o.audit = false;
@@ -1509,6 +1514,8 @@ static void test_rollups_follow_each_kind_of_write(void **state)
     struct ioc in, old, new;
     int64_t draft = 0, a, b, n;
 
+    /* Domains expire after 30 days: the expiry rollup moves too. */
+    fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 30;
     /* A draft is not new: nothing in the rollups. */
     input_init(&in, IOC_TYPE_DOMAIN, "draft.example");
     in.status = IOC_STATUS_DRAFT;
