@@ -26,13 +26,14 @@ static const char sql_new_items[] =
     "WHERE created_at >= ? AND created_at < ? AND status <> 0 AND tlp <= ? "
     "ORDER BY created_at DESC, id DESC LIMIT ?";
 
-/* Critical before high, then newest; the window's rows come from
- * iocs_created_at and only those are sorted. */
+/* Critical before high, then newest: run for critical, then for high
+ * with what is left of the limit. Each walks iocs_created_at backwards,
+ * reading from the index alone until it has found enough (rather than
+ * sorting all the window's high and critical rows). */
 static const char sql_high_items[] =
     "SELECT " REPORT_ITEM_COLUMNS " FROM iocs "
     "WHERE created_at >= ? AND created_at < ? AND status <> 0 AND tlp <= ? "
-    "AND severity >= 3 ORDER BY severity DESC, created_at DESC, id DESC "
-    "LIMIT ?";
+    "AND severity = ? ORDER BY created_at DESC, id DESC LIMIT ?";
 
 static json_t *type_distribution(const struct report_active *active)
 {
@@ -58,7 +59,7 @@ int report_daily_build(struct report_run *run, json_t *model,
     int64_t count_params[] = { run->s->max_tlp, start, run->at };
     int64_t new_params[] = { start, run->at, run->s->max_tlp,
                              REPORT_NEW_ITEMS_MAX };
-    int64_t high_params[] = { start, run->at, run->s->max_tlp,
+    int64_t high_params[] = { start, run->at, run->s->max_tlp, IOC_SEV_CRITICAL,
                               REPORT_HIGH_ITEMS_MAX };
     struct report_active active;
     json_t *new_items = json_array(), *high_items = json_array();
@@ -74,6 +75,13 @@ int report_daily_build(struct report_run *run, json_t *model,
     if (rc == 0)
         rc = report_list_items(run, sql_high_items, high_params,
                                ARRAY_SIZE(high_params), high_items, err);
+    if (rc == 0 && json_array_size(high_items) < REPORT_HIGH_ITEMS_MAX) {
+        high_params[3] = IOC_SEV_HIGH;
+        high_params[4] =
+            REPORT_HIGH_ITEMS_MAX - (int64_t)json_array_size(high_items);
+        rc = report_list_items(run, sql_high_items, high_params,
+                               ARRAY_SIZE(high_params), high_items, err);
+    }
     if (rc == 0)
         rc = report_active_read(run->db, run->at, &active, err);
     if (rc == 0)
