@@ -116,7 +116,8 @@ IOCM_NOW=$(when $((6 * H))) "$iocm" ioc update files-cdn.example \
     --add-tag stage1 --user dave >/dev/null
 
 # Enrichment lookups, written as the enrichment job records them; then the
-# maintained counts are brought in step with the enriched flags.
+# maintained counts are brought in step with the enriched flags, and the
+# hourly attempt counts (enrich_hourly) with the attempts.
 sqlite3 "$dir/sample.db" <<SQL
 INSERT INTO enrich_attempts (ioc_id, provider, at, outcome)
 SELECT id, 'whois', created_at + 60,
@@ -137,6 +138,10 @@ DELETE FROM ioc_counts;
 INSERT INTO ioc_counts (type, status, is_enriched, n)
 SELECT type, status, is_enriched, COUNT(*) FROM iocs
 GROUP BY type, status, is_enriched;
+DELETE FROM enrich_hourly;
+INSERT INTO enrich_hourly (hour, outcome, n)
+SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts
+GROUP BY at / 3600, outcome;
 SQL
 
 for kind in daily weekly; do
