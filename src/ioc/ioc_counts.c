@@ -13,6 +13,7 @@
 
 #include "db/db.h"
 #include "util/err.h"
+#include "util/xalloc.h"
 
 void ioc_count_delta_init(struct ioc_count_delta *d)
 {
@@ -88,6 +89,7 @@ static int rollups_apply(struct db *db, struct ioc_count_delta *d,
     }
     if (rc == 0) {
         memset(d->rollup, 0, sizeof(d->rollup));
+        memset(d->rollup_last, 0, sizeof(d->rollup_last));
         d->rollup_nr = 0;
     }
     return rc;
@@ -105,28 +107,42 @@ static size_t rollup_hash(int dim, int64_t hour, const char *name)
     return (size_t)(h ^ (h >> 29));
 }
 
-/* Adds by to (dim, hour, name) in d, which has a free slot. */
-static void rollup_add(struct ioc_count_delta *d, int dim, int64_t hour,
-                       const char *name, int64_t by)
+static bool slot_is(const struct ioc_rollup_slot *s, int dim, int64_t hour,
+                    const char *name)
 {
-    size_t i = rollup_hash(dim, hour, name) % IOC_ROLLUP_SLOTS;
+    return s->dim == dim && s->hour == hour && strcmp(s->name, name) == 0;
+}
 
+/* Adds by to (dim, hour, name) in d, which has a free slot; name is
+ * shorter than a slot's. */
+static void rollup_add(struct ioc_count_delta *d, int dim, int64_t hour,
+                       const char *name, size_t len, int64_t by)
+{
+    unsigned short *last = &d->rollup_last[dim];
+    size_t i;
+
+    if (*last && slot_is(&d->rollup[*last - 1], dim, hour, name)) {
+        d->rollup[*last - 1].n += by;
+        return;
+    }
+    i = rollup_hash(dim, hour, name) % IOC_ROLLUP_SLOTS;
     for (;; i = (i + 1) % IOC_ROLLUP_SLOTS) {
         struct ioc_rollup_slot *s = &d->rollup[i];
 
         if (!s->dim) {
             s->dim = dim;
             s->hour = hour;
-            snprintf(s->name, sizeof(s->name), "%s", name);
+            memcpy(s->name, name, len + 1);
             s->n = by;
             d->rollup_nr++;
-            return;
+            break;
         }
-        if (s->dim == dim && s->hour == hour && strcmp(s->name, name) == 0) {
+        if (slot_is(s, dim, hour, name)) {
             s->n += by;
-            return;
+            break;
         }
     }
+    *last = (unsigned short)(i + 1);
 }
 
 /* Fill limit of the inline table: probes stay short. */
@@ -137,10 +153,11 @@ int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
                         const char *name, int64_t by, struct iocm_err *err)
 {
     int64_t hour = created_at / IOC_ROLLUP_HOUR;
+    size_t len = strlen(name);
     int rc;
 
     /* Names too long for a slot (rare) are written at once. */
-    if (strlen(name) >= IOC_ROLLUP_NAME_SIZE)
+    if (len >= IOC_ROLLUP_NAME_SIZE)
         return rollup_write(db, dim, hour, name, by, err);
     if (d->rollup_nr + 1 > ROLLUP_FILL) {
         rc = rollups_apply(db, d, err);
@@ -148,19 +165,30 @@ int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
             return rc;
     }
     d->is_dirty = true;
-    rollup_add(d, dim, hour, name, by);
+    rollup_add(d, dim, hour, name, len, by);
     return 0;
+}
+
+/* Severities and TLPs as the rollups name them. */
+static const char *const digit_names[] = { "0", "1", "2", "3", "4",
+                                           "5", "6", "7", "8", "9" };
+
+static const char *digit_name(int v, char *buf, size_t size)
+{
+    if (v >= 0 && v < (int)ARRAY_SIZE(digit_names))
+        return digit_names[v];
+    snprintf(buf, size, "%d", v);
+    return buf;
 }
 
 int ioc_rollup_note_expiry(struct db *db, struct ioc_count_delta *d,
                            int64_t expires_at, enum tlp tlp, int64_t by,
                            struct iocm_err *err)
 {
-    char name[8];
+    char buf[16];
 
-    snprintf(name, sizeof(name), "%d", (int)tlp);
-    return ioc_rollup_note_dim(db, d, IOC_ROLLUP_EXPIRY, expires_at, name, by,
-                               err);
+    return ioc_rollup_note_dim(db, d, IOC_ROLLUP_EXPIRY, expires_at,
+                               digit_name((int)tlp, buf, sizeof(buf)), by, err);
 }
 
 int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
@@ -168,13 +196,12 @@ int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
                     enum ioc_severity severity, const char *source,
                     const char *creator, int64_t by, struct iocm_err *err)
 {
-    char sev[8];
+    char buf[16];
     const char *names[4];
     int rc = 0;
 
-    snprintf(sev, sizeof(sev), "%d", (int)severity);
     names[0] = ioc_type_name(type);
-    names[1] = sev;
+    names[1] = digit_name((int)severity, buf, sizeof(buf));
     names[2] = source ? source : "";
     names[3] = creator ? creator : "";
     for (int i = 0; i < 4 && rc == 0; i++)

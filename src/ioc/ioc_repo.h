@@ -76,6 +76,9 @@ struct ioc_count_delta {
     /* Rollup changes, an open-addressing table held inline (no heap, so
      * dropping a delta is just init); written out when it fills up. */
     size_t rollup_nr;
+    /* Per dimension, 1 + the slot last added to (0: none): rows of a
+     * batch mostly share their hour, type, source and creator. */
+    unsigned short rollup_last[IOC_ROLLUP_EXPIRY + 1];
     struct ioc_rollup_slot rollup[IOC_ROLLUP_SLOTS];
 };
 
