@@ -193,21 +193,25 @@ int ioc_rollup_note_expiry(struct db *db, struct ioc_count_delta *d,
 
 int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
                     int64_t created_at, enum ioc_type type,
-                    enum ioc_severity severity, const char *source,
-                    const char *creator, int64_t by, struct iocm_err *err)
+                    enum ioc_severity severity, enum tlp tlp,
+                    const char *source, const char *creator, int64_t by,
+                    struct iocm_err *err)
 {
-    char buf[16];
-    const char *names[4];
+    static const enum ioc_rollup_dim dims[] = {
+        IOC_ROLLUP_TYPE,    IOC_ROLLUP_SEVERITY, IOC_ROLLUP_SOURCE,
+        IOC_ROLLUP_CREATOR, IOC_ROLLUP_TLP,
+    };
+    char buf[16], tlp_buf[16];
+    const char *names[ARRAY_SIZE(dims)];
     int rc = 0;
 
     names[0] = ioc_type_name(type);
     names[1] = digit_name((int)severity, buf, sizeof(buf));
     names[2] = source ? source : "";
     names[3] = creator ? creator : "";
-    for (int i = 0; i < 4 && rc == 0; i++)
-        rc = ioc_rollup_note_dim(db, d,
-                                 (enum ioc_rollup_dim)(IOC_ROLLUP_TYPE + i),
-                                 created_at, names[i], by, err);
+    names[4] = digit_name((int)tlp, tlp_buf, sizeof(tlp_buf));
+    for (size_t i = 0; i < ARRAY_SIZE(dims) && rc == 0; i++)
+        rc = ioc_rollup_note_dim(db, d, dims[i], created_at, names[i], by, err);
     return rc;
 }
 
@@ -249,18 +253,23 @@ static const char sql_track_row[] =
     "ON CONFLICT (type, status, is_enriched) DO UPDATE SET n = ioc_counts.n + "
     "excluded.n";
 
-/* The four rollups of one row, when it is not a draft. The sign is cast
+/* The five rollups of one row, when it is not a draft. The sign is cast
  * so that PostgreSQL types the union's column as the table's. */
 #define ROLLUP_ROW(dim, col)                                                   \
     "SELECT " dim ", created_at / 3600, " col ", CAST(? AS BIGINT) "           \
     "FROM iocs WHERE id = ? AND status <> 0"
+#define ROLLUP_ROWS                                                                    \
+    ROLLUP_ROW("1", "type")                                                            \
+    " UNION ALL " ROLLUP_ROW("2", "CAST(severity AS TEXT)") " UNION ALL " ROLLUP_ROW(  \
+        "3",                                                                           \
+        "source") " UNION ALL " ROLLUP_ROW("4",                                        \
+                                           "created_by") " UNION ALL " ROLLUP_ROW("6", \
+                                                                                  "CAST(tlp AS TEXT)")
+#define ROLLUP_ROWS_N 5
 static const char sql_rollup_track_row[] =
-    "INSERT INTO ioc_new_hourly (dim, hour, name, n) " ROLLUP_ROW("1", "type") " UNION ALL " ROLLUP_ROW(
-        "2",
-        "CAST(severity AS TEXT)") " UNION ALL " ROLLUP_ROW("3",
-                                                           "source") " UNION ALL " ROLLUP_ROW("4",
-                                                                                              "created_by") " ON CONFLICT (dim, hour, name) DO UPDATE SET n = ioc_new_hourly.n + "
-                                                                                                            "excluded.n";
+    "INSERT INTO ioc_new_hourly (dim, hour, name, n) " ROLLUP_ROWS
+    " ON CONFLICT (dim, hour, name) DO UPDATE SET n = ioc_new_hourly.n + "
+    "excluded.n";
 
 /* The expiry rollup of one row, when it is active with an expiry. */
 static const char sql_expiry_track_row[] =
@@ -278,7 +287,7 @@ int ioc_rollups_track_row(struct db *db, int64_t id, int sign,
 
     if (rc < 0)
         return rc;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < ROLLUP_ROWS_N; i++) {
         db_bind_int64(st, 2 * i + 1, sign);
         db_bind_int64(st, 2 * i + 2, id);
     }
@@ -318,6 +327,12 @@ int ioc_counts_track_row(struct db *db, int64_t id, int sign,
     "INSERT INTO ioc_new_hourly (dim, hour, name, n) "                         \
     "SELECT " dim ", created_at / 3600, " col ", COUNT(*) FROM iocs "          \
     "WHERE status <> 0 GROUP BY created_at / 3600, " col ";"
+#define ROLLUP_FILL_ALL                                                        \
+    ROLLUP_FILL_SQL("1", "type")                                               \
+    ROLLUP_FILL_SQL("2", "CAST(severity AS TEXT)")                             \
+    ROLLUP_FILL_SQL("3", "source")                                             \
+    ROLLUP_FILL_SQL("4", "created_by")                                         \
+    ROLLUP_FILL_SQL("6", "CAST(tlp AS TEXT)")
 static const char sql_rollups_rebuild[] =
     "DELETE FROM ioc_new_hourly;"
     "DELETE FROM audit_hourly;"
@@ -326,16 +341,13 @@ static const char sql_rollups_rebuild[] =
     "INSERT INTO ioc_expiry_hourly (hour, tlp, n) "
     "SELECT expires_at / 3600, tlp, COUNT(*) FROM iocs "
     "WHERE status = 2 AND expires_at IS NOT NULL "
-    "GROUP BY expires_at / 3600, tlp;" ROLLUP_FILL_SQL(
-        "1", "type") ROLLUP_FILL_SQL("2", "CAST(severity AS TEXT)")
-        ROLLUP_FILL_SQL("3", "source") ROLLUP_FILL_SQL(
-            "4",
-            "created_by") "INSERT INTO audit_hourly (hour, actor, action, n) "
-                          "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
-                          "WHERE 1 = 1 GROUP BY at / 3600, actor, action;"
-                          "INSERT INTO enrich_hourly (hour, outcome, n) "
-                          "SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts "
-                          "WHERE 1 = 1 GROUP BY at / 3600, outcome";
+    "GROUP BY expires_at / 3600, tlp;" ROLLUP_FILL_ALL
+    "INSERT INTO audit_hourly (hour, actor, action, n) "
+    "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
+    "WHERE 1 = 1 GROUP BY at / 3600, actor, action;"
+    "INSERT INTO enrich_hourly (hour, outcome, n) "
+    "SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts "
+    "WHERE 1 = 1 GROUP BY at / 3600, outcome";
 
 int ioc_counts_rebuild(struct db *db, struct iocm_err *err)
 {
@@ -386,24 +398,25 @@ int ioc_counts_read(struct db *db, struct ioc_count_delta *out,
 }
 
 /* Each rollup minus its recount, summed per key: what is left non-zero
- * differs. */
+ * differs. The other tables' rows take dims of their own (100 up). */
 #define RECOUNT_NEW(dim, col)                                                  \
     " UNION ALL SELECT " dim ", created_at / 3600, " col ", -1 FROM iocs "     \
     "WHERE status <> 0"
 #define RECOUNT_ALL_NEW                                                        \
     RECOUNT_NEW("1", "type")                                                   \
     RECOUNT_NEW("2", "CAST(severity AS TEXT)")                                 \
-    RECOUNT_NEW("3", "source") RECOUNT_NEW("4", "created_by")
+    RECOUNT_NEW("3", "source")                                                 \
+    RECOUNT_NEW("4", "created_by") RECOUNT_NEW("6", "CAST(tlp AS TEXT)")
 static const char sql_verify[] =
     "SELECT COUNT(*) FROM (SELECT dim, hour, name FROM ("
-    "SELECT 0 AS dim, hour, actor || '|' || action AS name, n "
+    "SELECT 100 AS dim, hour, actor || '|' || action AS name, n "
     "FROM audit_hourly"
-    " UNION ALL SELECT 0, at / 3600, actor || '|' || action, -1 "
+    " UNION ALL SELECT 100, at / 3600, actor || '|' || action, -1 "
     "FROM audit_events"
-    " UNION ALL SELECT 5, hour, outcome, n FROM enrich_hourly"
-    " UNION ALL SELECT 5, at / 3600, outcome, -1 FROM enrich_attempts"
-    " UNION ALL SELECT 6, hour, CAST(tlp AS TEXT), n FROM ioc_expiry_hourly"
-    " UNION ALL SELECT 6, expires_at / 3600, CAST(tlp AS TEXT), -1 FROM iocs "
+    " UNION ALL SELECT 101, hour, outcome, n FROM enrich_hourly"
+    " UNION ALL SELECT 101, at / 3600, outcome, -1 FROM enrich_attempts"
+    " UNION ALL SELECT 102, hour, CAST(tlp AS TEXT), n FROM ioc_expiry_hourly"
+    " UNION ALL SELECT 102, expires_at / 3600, CAST(tlp AS TEXT), -1 FROM iocs "
     "WHERE status = 2 AND expires_at IS NOT NULL"
     " UNION ALL SELECT dim, hour, name, n FROM ioc_new_hourly" RECOUNT_ALL_NEW
     ") AS u GROUP BY dim, hour, name HAVING SUM(n) <> 0) AS d";

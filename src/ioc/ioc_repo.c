@@ -237,7 +237,7 @@ static int note_new_row(struct db *db, const struct ioc *in,
         return rc;
     return ioc_rollup_note(db, o->pending, created_at, in->type,
                            in->severity ? in->severity : d->severity,
-                           in->source,
+                           in->tlp != TLP_UNSET ? in->tlp : d->tlp, in->source,
                            in->created_by ? in->created_by : o->actor, 1, err);
 }
 

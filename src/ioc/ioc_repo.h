@@ -45,8 +45,8 @@ void ioc_defaults_init(struct ioc_defaults *d);
 
 /*
  * The hourly rollups of new indicators (table ioc_new_hourly): for each
- * hour of created_at, the non-draft indicators per type, severity, source
- * and creator, so that a report sums whole hours instead of counting rows.
+ * hour of created_at, the non-draft indicators per type, severity, source,
+ * creator and TLP, so that a report sums whole hours instead of counting rows.
  * A dimension is stored as text: the type's name, the severity's number,
  * the source as stored ('' when none), the creator's name.
  */
@@ -58,6 +58,8 @@ enum ioc_rollup_dim {
     /* Not a new-indicator count: active indicators by hour of expires_at
      * and TLP (its number as text), kept in table ioc_expiry_hourly. */
     IOC_ROLLUP_EXPIRY = 5,
+    /* New indicators by TLP (its number as text). */
+    IOC_ROLLUP_TLP = 6,
 };
 #define IOC_ROLLUP_HOUR      3600
 #define IOC_ROLLUP_SLOTS     512
@@ -78,7 +80,7 @@ struct ioc_count_delta {
     size_t rollup_nr;
     /* Per dimension, 1 + the slot last added to (0: none): rows of a
      * batch mostly share their hour, type, source and creator. */
-    unsigned short rollup_last[IOC_ROLLUP_EXPIRY + 1];
+    unsigned short rollup_last[IOC_ROLLUP_TLP + 1];
     struct ioc_rollup_slot rollup[IOC_ROLLUP_SLOTS];
 };
 
@@ -96,14 +98,15 @@ int ioc_counts_track_row(struct db *db, int64_t id, int sign,
                          struct iocm_err *err);
 /*
  * Adds by to the rollups of a new indicator (created_at, type, severity,
- * source, creator) in d; a draft is not new, so callers only note
+ * TLP, source, creator) in d; a draft is not new, so callers only note
  * non-drafts. May write d's rollups out when its table is full: db must
  * be in the transaction d is applied in.
  */
 int ioc_rollup_note(struct db *db, struct ioc_count_delta *d,
                     int64_t created_at, enum ioc_type type,
-                    enum ioc_severity severity, const char *source,
-                    const char *creator, int64_t by, struct iocm_err *err);
+                    enum ioc_severity severity, enum tlp tlp,
+                    const char *source, const char *creator, int64_t by,
+                    struct iocm_err *err);
 /* The same for one dimension's name only (a source filled in later). */
 int ioc_rollup_note_dim(struct db *db, struct ioc_count_delta *d,
                         enum ioc_rollup_dim dim, int64_t created_at,

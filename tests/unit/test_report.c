@@ -1448,6 +1448,14 @@ static void check_weekly_against_rows(int64_t at)
                      recount_expiring(at, TLP_AMBER));
     json_decref(m);
     m = build_at_any(REPORT_DAILY, at);
+    assert_int_equal(json_int_at(m, "new_iocs.total"),
+                     recount("SELECT COUNT(*) " NEW_IN, at - DAY, at, NULL));
+    assert_int_equal(json_int_at(m, "high_severity.total"),
+                     recount("SELECT COUNT(*) " NEW_IN " AND severity >= 3",
+                             at - DAY, at, NULL));
+    assert_int_equal(
+        json_int_at(m, "tlp.withheld"),
+        recount("SELECT COUNT(*) " NEW_IN " AND tlp > 2", at - DAY, at, NULL));
     assert_int_equal(json_int_at(m, "enrichment.attempted"),
                      recount("SELECT COUNT(*) FROM enrich_attempts WHERE "
                              "at >= ? AND at < ? AND outcome <> ?",
