@@ -112,39 +112,21 @@ static const char migration_1[] =
     "WHERE is_forced = 0 AND status <> 'failed';";
 
 /*
- * Covering indexes for the reports: each window query reads the index
- * alone, never the table rows behind it. They replace the narrower
- * indexes of the same name (whose columns they start with), so a write
- * still updates as many indexes as before.
- */
-static const char migration_2[] =
-    /* New indicators of a window: counts by severity and TLP, drafts
-     * left out, and the newest ones listed. */
-    "DROP INDEX iocs_created_at;"
-    "CREATE INDEX iocs_created_at ON iocs (created_at, status, severity, tlp);"
-    /* Active counts, expiry runs, and what expires soon (which also
-     * leaves out indicators created after the report's time). */
-    "DROP INDEX iocs_status_expires;"
-    "CREATE INDEX iocs_status_expires ON iocs "
-    "(status, expires_at, created_at, tlp);"
-    /* Enrichment success rates over a window. */
-    "DROP INDEX enrich_attempts_at;"
-    "CREATE INDEX enrich_attempts_at ON enrich_attempts (at, outcome);";
-
-/*
  * Hourly rollups, kept by the repository, the audit log and the
  * enrichment store in the same transaction as every write (as ioc_counts
  * is): a report sums the whole hours of its windows from here and reads
- * only the partial hours at their edges from the tables. An hour is
- * time / 3600. Filled from the existing rows.
+ * only the partial hours at their edges from the tables, so its cost
+ * follows its window, not the table. An hour is time / 3600. Filled from
+ * the existing rows.
  */
 #define ROLLUP_FILL(dim, col)                                                  \
     "INSERT INTO ioc_new_hourly (dim, hour, name, n) "                         \
     "SELECT " dim ", created_at / 3600, " col ", COUNT(*) FROM iocs "          \
     "WHERE status <> 0 GROUP BY created_at / 3600, " col ";"
-static const char migration_3[] =
+static const char migration_2[] =
     /* New (non-draft) indicators by hour of created_at and dim: 1 type,
-     * 2 severity (its number as text), 3 source, 4 creator. */
+     * 2 severity (its number as text), 3 source, 4 creator, 6 TLP (its
+     * number as text). */
     "CREATE TABLE ioc_new_hourly ("
     "  dim INTEGER NOT NULL,"
     "  hour BIGINT NOT NULL,"
@@ -164,57 +146,37 @@ static const char migration_3[] =
     "  outcome TEXT NOT NULL,"
     "  n BIGINT NOT NULL,"
     "  PRIMARY KEY (hour, outcome)"
-    ");" ROLLUP_FILL("1", "type") ROLLUP_FILL("2", "CAST(severity AS TEXT)")
-        ROLLUP_FILL("3", "source") ROLLUP_FILL(
-            "4",
-            "created_by") "INSERT INTO audit_hourly (hour, actor, action, n) "
-                          "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
-                          "WHERE 1 = 1 GROUP BY at / 3600, actor, action;"
-                          "INSERT INTO enrich_hourly (hour, outcome, n) "
-                          "SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts "
-                          "WHERE 1 = 1 GROUP BY at / 3600, outcome;";
-
-/*
- * Active indicators by hour of expires_at and TLP, kept like the rollups
- * of migration 3, for the weekly report's "expiring in the next 7 days":
- * without them its count reads every expiring row of the week.
- */
-static const char migration_4[] =
+    ");"
+    /* Active indicators by hour of expires_at and TLP, for the weekly
+     * report's "expiring in the next 7 days". */
     "CREATE TABLE ioc_expiry_hourly ("
     "  hour BIGINT NOT NULL,"
     "  tlp INTEGER NOT NULL,"
     "  n BIGINT NOT NULL,"
     "  PRIMARY KEY (hour, tlp)"
     ");"
+    /* clang-format off */
+    ROLLUP_FILL("1", "type")
+    ROLLUP_FILL("2", "CAST(severity AS TEXT)")
+    ROLLUP_FILL("3", "source")
+    ROLLUP_FILL("4", "created_by")
+    ROLLUP_FILL("6", "CAST(tlp AS TEXT)")
+    /* clang-format on */
+    "INSERT INTO audit_hourly (hour, actor, action, n) "
+    "SELECT at / 3600, actor, action, COUNT(*) FROM audit_events "
+    "GROUP BY at / 3600, actor, action;"
+    "INSERT INTO enrich_hourly (hour, outcome, n) "
+    "SELECT at / 3600, outcome, COUNT(*) FROM enrich_attempts "
+    "GROUP BY at / 3600, outcome;"
     "INSERT INTO ioc_expiry_hourly (hour, tlp, n) "
     "SELECT expires_at / 3600, tlp, COUNT(*) FROM iocs "
     "WHERE status = 2 AND expires_at IS NOT NULL "
     "GROUP BY expires_at / 3600, tlp;";
 
-/*
- * With the rollups serving the reports' windows, the covering indexes of
- * migration 2 cost more than they give: an import's rows, which share
- * their created_at, no longer append to iocs_created_at but land among
- * its severities and TLPs (a bulk import 10% slower). The indexes go back
- * to their first form, and the daily report's new, high and withheld
- * counts come from the rollups, which gain new indicators by TLP (dim 6).
- */
-static const char migration_5[] =
-    "DROP INDEX iocs_created_at;"
-    "CREATE INDEX iocs_created_at ON iocs (created_at);"
-    "DROP INDEX iocs_status_expires;"
-    "CREATE INDEX iocs_status_expires ON iocs (status, expires_at);"
-    "DROP INDEX enrich_attempts_at;"
-    "CREATE INDEX enrich_attempts_at ON enrich_attempts (at);" ROLLUP_FILL(
-        "6", "CAST(tlp AS TEXT)");
-
 const struct db_migration db_migrations[] = {
     { 1, "users, tokens, iocs, audit, enrichment, report sends", migration_1 },
-    { 2, "covering indexes for the report windows", migration_2 },
-    { 3, "hourly rollups of new indicators, audit events, enrichment",
-      migration_3 },
-    { 4, "hourly rollup of active indicators by expiry", migration_4 },
-    { 5, "narrow window indexes again; new indicators by TLP", migration_5 },
+    { 2, "hourly rollups of new, expiring and enriched indicators and audit",
+      migration_2 },
 };
 
 const size_t db_migrations_count =

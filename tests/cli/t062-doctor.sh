@@ -61,7 +61,7 @@ expect_out "        MAIL_SERVER=127.0.0.1 ($IOCM_ENV_FILE:2)"
 expect_out "        DAILY_REPORT_RECIPIENTS=soc@example.org, lead@example.org ($IOCM_ENV_FILE:8)"
 expect_check ok config 'every value is valid'
 expect_check ok secrets 'holds MAIL_PASSWORD and only its owner can read it (mode 0600)'
-expect_check ok database 'schema version 5 (current)'
+expect_check ok database 'schema version 2 (current)'
 expect_check ok counts 'match the iocs table (2 indicators)'
 expect_check ok sends 'no daily report sent yet'
 expect_check ok templates 'daily and weekly reports render as HTML and text'
@@ -198,8 +198,8 @@ expect_check ok counts 'match the iocs table (2 indicators)'
 sql "UPDATE schema_meta SET value = '99' WHERE key = 'version'"
 runlog doctor
 expect_status 1
-expect_check fail database 'schema version 99 is newer than this iocm (5): upgrade iocm'
-sql "UPDATE schema_meta SET value = '5' WHERE key = 'version'"
+expect_check fail database 'schema version 99 is newer than this iocm (2): upgrade iocm'
+sql "UPDATE schema_meta SET value = '2' WHERE key = 'version'"
 
 # --- Report sends ----------------------------------------------------------------
 sql "INSERT INTO report_sends (kind, period, recipients, status, attempts, last_error, created_at, updated_at) VALUES ('daily', '2026-12-03', 'soc@example.org', 'failed', 4, 'smtp x: data failed: 554 no', 1796284800, 1796284800)"
