@@ -33,7 +33,7 @@ D=86400
 
 IOCM_NOW=$(when $((30 * D))) "$iocm" init --admin-password-stdin \
     <<<'sample admin password' >/dev/null
-for u in alice:analyst bob:analyst carol:analyst dave:viewer; do
+for u in alice:analyst bob:analyst carol:analyst dave:analyst; do
     printf 'sample password for %s\n' "${u%%:*}" |
         IOCM_NOW=$(when $((30 * D))) "$iocm" user add "${u%%:*}" \
             --role "${u#*:}" --reviewer >/dev/null
@@ -65,7 +65,7 @@ add $((11 * D)) carol 5f4dcc3b5aa765d61d8327deb882cf99 --type md5 --severity low
 add $((10 * D)) alice payroll-update@hr-notice.example --severity medium \
     --source 'phishing reports'
 add $((9 * D)) bob CVE-2026-21412 --severity high --tlp CLEAR --source vendor
-add $((8 * D)) dave 198.51.100.0/24 --severity low --source ''
+add $((8 * D)) carol 198.51.100.0/24 --severity low --source ''
 add $((12 * D)) carol tracking-pixel.example --severity low --source URLhaus
 add $((9 * D)) alice vpn-gateway-login.example --severity medium --status draft
 
