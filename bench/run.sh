@@ -38,11 +38,22 @@ die() {
     exit 1
 }
 
+# Bad arguments exit 2, like iocm's usage errors.
+usage_error() {
+    echo "bench: $*" >&2
+    echo "usage: bench/run.sh [SIZES...]   (default 100000 1000000 10000000)" >&2
+    exit 2
+}
+
 for n in "${sizes[@]}"; do
-    [[ $n =~ ^[1-9][0-9]*$ ]] || die "size '$n' is not a positive integer"
+    [[ $n =~ ^[1-9][0-9]*$ ]] || usage_error "size '$n' is not a positive integer"
 done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS '$runs' is not a positive integer"
-[[ $warmup =~ ^[1-9][0-9]*$ ]] || die "BENCH_WARMUP '$warmup' must be at least 1"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || usage_error "BENCH_RUNS '$runs' is not a positive integer"
+[[ $warmup =~ ^[1-9][0-9]*$ ]] || usage_error "BENCH_WARMUP '$warmup' must be at least 1"
+for part in ${only//,/ }; do
+    [[ $part == import || $part == reports || $part == lookup ]] ||
+        usage_error "BENCH_ONLY part '$part' is not import, reports or lookup"
+done
 for cmd in sqlite3 meson ninja python3; do
     command -v "$cmd" >/dev/null || die "'$cmd' is not installed"
 done
