@@ -20,7 +20,10 @@ dir=$(cd "$2" && pwd)
 rm -f "$dir"/sample.db*
 cd "$dir"
 export DATABASE_URL="sqlite:$dir/sample.db"
-export IOCM_ENV_FILE=/dev/null
+# An empty .env of its own: the footer names it as "where to change
+# recipients", as it would for a team.
+: >"$dir/.env"
+export IOCM_ENV_FILE=.env
 export REPORT_TIMEZONE=Europe/Paris
 export REPORT_MAX_TLP=AMBER
 export PUBLIC_URL=https://iocm.soc.example.org
