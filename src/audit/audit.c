@@ -123,22 +123,10 @@ static const char sql_uncount[] =
 int audit_purge(struct db *db, int64_t before, int64_t *deleted,
                 struct iocm_err *err)
 {
-    struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_uncount, &st, err);
+    int rc = db_run_int64s(db, sql_uncount, &before, 1, err);
 
-    if (rc < 0)
-        return rc;
-    db_bind_int64(st, 1, before);
-    rc = db_step(st, err);
-    db_reset(st);
-    if (rc < 0)
-        return rc;
-    rc = db_prepare_cached(db, sql_purge, &st, err);
-    if (rc < 0)
-        return rc;
-    db_bind_int64(st, 1, before);
-    rc = db_step(st, err);
-    db_reset(st);
+    if (rc == 0)
+        rc = db_run_int64s(db, sql_purge, &before, 1, err);
     if (rc < 0)
         return rc;
     if (deleted)

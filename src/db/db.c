@@ -316,6 +316,21 @@ int db_rollback(struct db *db, struct iocm_err *err)
     return db->ops->exec(db, "ROLLBACK", err);
 }
 
+int db_run_int64s(struct db *db, const char *sql, const int64_t *params, int n,
+                  struct iocm_err *err)
+{
+    struct db_stmt *stmt;
+    int rc = db_prepare_cached(db, sql, &stmt, err);
+
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < n; i++)
+        db_bind_int64(stmt, i + 1, params[i]);
+    rc = db_step(stmt, err);
+    db_reset(stmt);
+    return rc < 0 ? rc : 0;
+}
+
 int db_query_int64(struct db *db, const char *sql, const int64_t *param,
                    int64_t *out, struct iocm_err *err)
 {

@@ -105,4 +105,9 @@ int db_schema_latest(void);
 int db_query_int64(struct db *db, const char *sql, const int64_t *param,
                    int64_t *out, struct iocm_err *err);
 
+/* Convenience for writes: runs the cached statement sql with the n int64
+ * parameters params, ignoring any rows. */
+int db_run_int64s(struct db *db, const char *sql, const int64_t *params, int n,
+                  struct iocm_err *err);
+
 #endif

@@ -282,47 +282,30 @@ static const char sql_expiry_track_row[] =
 int ioc_rollups_track_row(struct db *db, int64_t id, int sign,
                           struct iocm_err *err)
 {
-    struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_rollup_track_row, &st, err);
+    int64_t params[2 * ROLLUP_ROWS_N];
+    int rc;
 
-    if (rc < 0)
-        return rc;
     for (int i = 0; i < ROLLUP_ROWS_N; i++) {
-        db_bind_int64(st, 2 * i + 1, sign);
-        db_bind_int64(st, 2 * i + 2, id);
+        params[2 * i] = sign;
+        params[2 * i + 1] = id;
     }
-    rc = db_step(st, err);
-    db_reset(st);
-    if (rc < 0)
-        return rc;
-    rc = db_prepare_cached(db, sql_expiry_track_row, &st, err);
-    if (rc < 0)
-        return rc;
-    db_bind_int64(st, 1, sign);
-    db_bind_int64(st, 2, id);
-    rc = db_step(st, err);
-    db_reset(st);
-    return rc < 0 ? rc : 0;
+    rc =
+        db_run_int64s(db, sql_rollup_track_row, params, 2 * ROLLUP_ROWS_N, err);
+    if (rc == 0)
+        rc = db_run_int64s(db, sql_expiry_track_row, params, 2, err);
+    return rc;
 }
 
 int ioc_counts_track_row(struct db *db, int64_t id, int sign,
                          struct iocm_err *err)
 {
-    struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_track_row, &st, err);
+    const int64_t params[] = { sign, id };
+    int rc = db_run_int64s(db, sql_track_row, params, 2, err);
 
-    if (rc < 0)
-        return rc;
-    db_bind_int64(st, 1, sign);
-    db_bind_int64(st, 2, id);
-    rc = db_step(st, err);
-    db_reset(st);
-    if (rc < 0)
-        return rc;
-    return ioc_rollups_track_row(db, id, sign, err);
+    return rc < 0 ? rc : ioc_rollups_track_row(db, id, sign, err);
 }
 
-/* The rollups from their tables, as migration 3 first filled them. */
+/* The rollups from their tables, as migration 2 first filled them. */
 #define ROLLUP_FILL_SQL(dim, col)                                              \
     "INSERT INTO ioc_new_hourly (dim, hour, name, n) "                         \
     "SELECT " dim ", created_at / 3600, " col ", COUNT(*) FROM iocs "          \
