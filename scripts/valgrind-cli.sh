@@ -17,9 +17,11 @@ chmod +x "$wrapper"
 status=0
 for t in tests/cli/t*.sh; do
     printf '%s: ' "$(basename "$t" .sh)"
-    if IOCM=$wrapper IOCM_TESTDATA=$PWD/../shared/testdata \
-        IOCM_SOURCE_ROOT=$PWD bash "$t" >"$wrapper.log" 2>&1; then
-        tail -n 1 "$wrapper.log"
+    IOCM=$wrapper IOCM_UNDER_VALGRIND=1 IOCM_TESTDATA=$PWD/../shared/testdata \
+        IOCM_SOURCE_ROOT=$PWD bash "$t" >"$wrapper.log" 2>&1
+    rc=$?
+    if ((rc == 0 || rc == 77)); then
+        tail -n 1 "$wrapper.log" # its count, or why it skipped
     else
         status=1
         echo "FAILED"

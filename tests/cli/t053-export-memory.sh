@@ -10,6 +10,12 @@ if grep -qa __asan_init "$IOCM"; then
     echo "SKIP: $IOCM is built with AddressSanitizer"
     exit 77
 fi
+# Valgrind (scripts/valgrind-cli.sh) does the same with its own freed-block
+# queue and shadow memory.
+if [[ -n ${IOCM_UNDER_VALGRIND-} ]]; then
+    echo "SKIP: $IOCM runs under valgrind"
+    exit 77
+fi
 
 reset_db() {
     rm -f "$TEST_TMP"/iocm.db*
