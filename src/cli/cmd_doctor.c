@@ -42,6 +42,7 @@ static const char usage[] =
     "              readable by group or others\n"
     "  database    it opens and its schema is current\n"
     "  counts      the maintained indicator counts match the iocs table\n"
+    "  rollups     the reports' hourly counts match the tables they count\n"
     "  sends       the last daily and weekly report sends\n"
     "  templates   both reports render as HTML and text\n"
     "  recipients  sender and report recipients are valid addresses\n"
@@ -51,7 +52,8 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --json      print the checks and settings as JSON\n"
-    "  --repair    rebuild the indicator counts when they are off\n"
+    "  --repair    rebuild the indicator counts and hourly rollups when\n"
+    "              they are off\n"
     "\n"
     "Each bad value is a failed config check; the checks after secrets "
     "need\n"
@@ -455,6 +457,31 @@ out:
     strbuf_release(&what);
 }
 
+/* Rows written behind iocm's back (SQL, a restore of one table) leave
+ * the reports' hourly rollups wrong without touching ioc_counts. */
+static void check_rollups(struct doctor *d, struct db *db)
+{
+    struct iocm_err err = IOCM_ERR_INIT;
+    int64_t diff = 0;
+
+    if (ioc_rollups_verify(db, &diff, &err) < 0)
+        put(d, "fail", "rollups", "%s", err.msg);
+    else if (!diff)
+        put(d, "ok", "rollups",
+            "the reports' hourly counts match their tables");
+    else if (!d->is_repair)
+        put(d, "fail", "rollups",
+            "%lld hourly count%s from the tables: reports would show "
+            "wrong figures; run iocm doctor --repair",
+            (long long)diff, diff == 1 ? " differs" : "s differ");
+    else if (ioc_counts_rebuild(db, &err) < 0)
+        put(d, "fail", "rollups", "cannot rebuild the rollups: %s", err.msg);
+    else
+        put(d, "ok", "rollups",
+            "rebuilt the reports' hourly counts (%lld %s off)", (long long)diff,
+            diff == 1 ? "was" : "were");
+}
+
 static const char sql_last_send[] =
     "SELECT period, status, attempts, last_error, updated_at FROM "
     "report_sends WHERE kind = ? ORDER BY id DESC LIMIT 1";
@@ -737,13 +764,14 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, struct iocm_err *err)
     if (d.failed) {
         /* The rest reads the settings a bad value leaves unset. */
         put(&d, "skip", "doctor",
-            "database, counts, sends, templates, recipients and smtp are "
-            "not checked: fix the configuration, then run iocm doctor "
-            "again");
+            "database, counts, rollups, sends, templates, recipients and "
+            "smtp are not checked: fix the configuration, then run iocm "
+            "doctor again");
     } else {
         db = check_database(&d);
         if (db) {
             check_counts(&d, db);
+            check_rollups(&d, db);
             check_sends(&d, db);
         }
         check_templates(&d, db);

@@ -76,7 +76,7 @@ runlog doctor --json
 expect_status 0
 json_eq '.ok' 'true'
 json_eq '.failed' '0'
-json_eq '[.checks[].check] | unique' '["config","counts","database","recipients","secrets","sends","smtp","templates"]'
+json_eq '[.checks[].check] | unique' '["config","counts","database","recipients","rollups","secrets","sends","smtp","templates"]'
 json_eq '.settings[] | select(.key == "MAIL_PASSWORD") | .value' '"********"'
 json_eq '.settings[] | select(.key == "MAIL_PASSWORD") | .origin' "\"$IOCM_ENV_FILE:6\""
 json_eq '[.settings[] | select(.known | not)]' '[]'
@@ -193,6 +193,21 @@ expect_status 0
 expect_check ok counts 'rebuilt the maintained counts'
 runlog doctor
 expect_check ok counts 'match the iocs table (2 indicators)'
+
+# --- The hourly rollups ------------------------------------------------------
+expect_check ok rollups "the reports' hourly counts match their tables"
+sql "UPDATE audit_hourly SET n = n + 3 WHERE hour = (SELECT MIN(hour) FROM audit_hourly)"
+runlog doctor
+expect_status 1
+expect_check fail rollups '1 hourly count differs from the tables'
+expect_check fail rollups 'iocm doctor --repair'
+expect_check ok counts 'match the iocs table (2 indicators)'
+runlog doctor --repair
+expect_status 0
+expect_check ok rollups "rebuilt the reports' hourly counts (1 was off)"
+runlog doctor
+expect_status 0
+expect_check ok rollups "the reports' hourly counts match their tables"
 
 # --- The database schema -------------------------------------------------------
 sql "UPDATE schema_meta SET value = '99' WHERE key = 'version'"
