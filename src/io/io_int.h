@@ -153,8 +153,6 @@ int io_time_parse(const char *s, int64_t *out, struct iocm_err *err);
 /* Writes t as "2026-12-04T08:00:00Z" (ISOTIME_LEN bytes), or "" when t is
  * outside years 1970-9999. */
 void io_time_format(int64_t t, char *buf);
-/* True when s[0..len) is well-formed UTF-8. */
-bool io_utf8_valid(const char *s, size_t len);
 /* Strips a UTF-8 byte order mark from *data. */
 void io_skip_bom(const char **data, size_t *len);
 

@@ -11,6 +11,7 @@
 
 #include "util/err.h"
 #include "util/isotime.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 const char *const io_field_names[IO_FIELD_COUNT] = {
@@ -38,69 +39,13 @@ int io_field_lookup(const char *s, size_t len)
     return -1;
 }
 
-/* Length of the UTF-8 sequence at s[0..n), or 0 when it is malformed. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return len;
-}
-
-bool io_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < len) {
-        size_t n;
-
-        /* ASCII runs are the common case. */
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        n = utf8_seq(p + i, len - i);
-        if (!n)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
 char *io_utf8_repair(char *s)
 {
     unsigned char *p = (unsigned char *)s;
     size_t len = strlen(s);
 
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = utf8_char_len(s + i, len - i);
 
         if (!n) {
             p[i++] = '?';
@@ -186,7 +131,7 @@ int io_record_set_string(struct io_record *rec, enum io_field f, const char *s,
     bool is_text = f == IO_FIELD_DESCRIPTION;
     size_t max = is_text ? IO_TEXT_MAX : IO_NAME_MAX;
 
-    if (!io_utf8_valid(s, len))
+    if (!utf8_is_valid(s, len))
         return fail_field(err, f, s, "invalid utf-8");
     if (len > max)
         return iocm_fail(err, IOCM_EINVAL, "invalid %s: longer than %zu bytes",
@@ -233,7 +178,7 @@ int io_record_add_tag(struct io_record *rec, const char *s, size_t len,
         return iocm_fail(err, IOCM_EINVAL,
                          "invalid tags: a tag longer than %d bytes",
                          IO_NAME_MAX);
-    if (!io_utf8_valid(s, len))
+    if (!utf8_is_valid(s, len))
         return iocm_fail(err, IOCM_EINVAL, "invalid tags: invalid utf-8");
     if (has_control(s, len))
         return iocm_fail(err, IOCM_EINVAL,

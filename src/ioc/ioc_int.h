@@ -53,9 +53,6 @@ static inline bool ioc_is_ctl(unsigned char c)
 /* True when s[0..n) equals the lower-case ASCII word w, ignoring case. */
 bool ioc_eq_nocase(const char *s, size_t n, const char *w);
 
-/* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or
- * code points above U+10FFFF). */
-bool ioc_utf8_valid(const char *s, size_t len);
 
 /*
  * Writes s[0..len) into buf (size bytes, at least IOC_QUOTE_SIZE) for an

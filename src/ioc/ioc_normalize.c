@@ -14,6 +14,7 @@
 #include "ioc/ioc_int.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* Values up to this long are refanged on the stack: no allocation on the
@@ -31,56 +32,6 @@ bool ioc_eq_nocase(const char *s, size_t n, const char *w)
         if (!w[i] || ioc_lower((unsigned char)s[i]) != (unsigned char)w[i])
             return false;
     return w[i] == '\0';
-}
-
-/* Length of the UTF-8 sequence at s[0..n), or 0 when it is malformed. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return len;
-}
-
-bool ioc_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-
-        if (!n)
-            return false;
-        i += n;
-    }
-    return true;
 }
 
 const char *ioc_char_repr(unsigned char c, char buf[8])
@@ -101,7 +52,7 @@ void ioc_quote(const char *s, size_t len, char *buf, size_t size)
 
     assert(size >= IOC_QUOTE_SIZE);
     while (i < end) {
-        size_t n = p[i] < 0x80 ? 1 : utf8_seq(p + i, len - i);
+        size_t n = utf8_char_len(s + i, len - i);
 
         if (n > 1 && i + n <= end) {
             /* Readable non-ASCII text stays as it is. */
@@ -160,7 +111,7 @@ static int normalize_refanged(enum ioc_type type, const char *s, size_t len,
         return ioc_check_fail(&c, "longer than %d bytes", IOC_VALUE_MAX);
     /* Stored values must be valid UTF-8 (PostgreSQL insists); checking
      * once here spares every validator. */
-    if (!ioc_utf8_valid(s, len))
+    if (!utf8_is_valid(s, len))
         return ioc_check_fail(&c, "invalid utf-8");
 
     switch (type) {

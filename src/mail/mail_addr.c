@@ -12,6 +12,7 @@
 #include "mail/mail_int.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* RFC 5321 limits. */
@@ -167,7 +168,7 @@ static const char *parse_name(const char *p, const char *end, char **out)
             strbuf_addch(&name, *p);
         }
     }
-    if (!mail_utf8_is_valid(name.buf, name.len)) {
+    if (!utf8_is_valid(name.buf, name.len)) {
         strbuf_release(&name);
         return "the name is not valid UTF-8";
     }

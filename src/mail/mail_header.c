@@ -15,6 +15,7 @@
 #include "util/err.h"
 #include "util/isotime.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* An unbroken run longer than this is encoded so that it can be folded:
@@ -53,48 +54,6 @@ char *mail_message_id_new(const char *domain)
     return strbuf_detach(&id, NULL);
 }
 
-bool mail_utf8_is_valid(const char *s, size_t len)
-{
-    /* By lead byte: continuation bytes, payload bits, smallest code point
-     * (anything less is an overlong form). */
-    static const struct {
-        unsigned char lo, hi;
-        unsigned need, mask, min;
-    } leads[] = {
-        { 0xc2, 0xdf, 1, 0x1f, 0x80 },
-        { 0xe0, 0xef, 2, 0x0f, 0x800 },
-        { 0xf0, 0xf4, 3, 0x07, 0x10000 },
-    };
-    const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *end = p + len;
-
-    while (p < end) {
-        unsigned c = *p++;
-        unsigned need = 0, cp = 0, min = 0;
-
-        if (c < 0x80)
-            continue;
-        for (size_t i = 0; i < ARRAY_SIZE(leads); i++) {
-            if (c >= leads[i].lo && c <= leads[i].hi) {
-                need = leads[i].need;
-                cp = c & leads[i].mask;
-                min = leads[i].min;
-            }
-        }
-        if (need == 0 || (size_t)(end - p) < need)
-            return false;
-        for (unsigned i = 0; i < need; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        p += need;
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-    }
-    return true;
-}
-
 int mail_header_check(const char *name, const char *value, struct iocm_err *err)
 {
     if (!value)
@@ -103,7 +62,7 @@ int mail_header_check(const char *name, const char *value, struct iocm_err *err)
         return iocm_fail(err, IOCM_EINVAL,
                          "invalid header '%s': the value contains CR or LF",
                          name);
-    if (!mail_utf8_is_valid(value, strlen(value)))
+    if (!utf8_is_valid(value, strlen(value)))
         return iocm_fail(err, IOCM_EINVAL,
                          "invalid header '%s': the value is not UTF-8", name);
     return 0;

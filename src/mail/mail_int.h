@@ -29,10 +29,6 @@ void mail_format_date(int64_t t, char *buf);
 /* Returns "<32 random hex digits@domain>"; the caller frees it. */
 char *mail_message_id_new(const char *domain);
 
-/* True when s (len bytes) is well-formed UTF-8 (no overlongs, no
- * surrogates). */
-bool mail_utf8_is_valid(const char *s, size_t len);
-
 /* True for a host name: labels of letters, digits and inner hyphens, 1-63
  * characters each, 253 at most in all. */
 bool mail_hostname_is_valid(const char *host, size_t len);

@@ -14,6 +14,7 @@
 #include "mail/mail_int.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* The serialising transfer talks to our own thread: seconds, not minutes. */
@@ -75,9 +76,9 @@ static int check_inputs(const struct mail_message *msg, struct iocm_err *err)
     if (!msg->text || !msg->html)
         return iocm_fail(err, IOCM_EINVAL,
                          "a message needs both a text and an HTML part");
-    if (!mail_utf8_is_valid(msg->text, strlen(msg->text)))
+    if (!utf8_is_valid(msg->text, strlen(msg->text)))
         return iocm_fail(err, IOCM_EINVAL, "the text part is not UTF-8");
-    if (!mail_utf8_is_valid(msg->html, strlen(msg->html)))
+    if (!utf8_is_valid(msg->html, strlen(msg->html)))
         return iocm_fail(err, IOCM_EINVAL, "the HTML part is not UTF-8");
     if (msg->message_id && !message_id_is_valid(msg->message_id))
         return iocm_fail(err, IOCM_EINVAL,

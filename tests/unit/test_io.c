@@ -23,6 +23,7 @@
 #include "util/jsonx.h"
 #include "util/strbuf.h"
 #include "util/strvec.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define T0 1767225600 /* 2026-01-01T00:00:00Z */
@@ -728,7 +729,7 @@ static void test_reports_are_utf8_even_cut_short(void **state)
     strbuf_addstr(&sb, ",source\na.example,x,caf\xe9\n");
     collect_init(&c, false);
     assert_int_equal(read_into(&c, IO_FORMAT_CSV, sb.buf, sb.len, NULL), 0);
-    assert_true(io_utf8_valid(c.warnings.buf, c.warnings.len));
+    assert_true(utf8_is_valid(c.warnings.buf, c.warnings.len));
     /* "\?" keeps trigraphs away. */
     assert_true(contains(c.warnings.buf, "\xe3\x81\x82\?\?' ignored\n"));
     assert_true(contains(c.invalid.buf,

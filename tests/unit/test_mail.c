@@ -19,6 +19,7 @@
 #include "mail/mail_int.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 static const struct {
@@ -265,7 +266,7 @@ static void decode_header(const char *field, struct strbuf *out)
                                                sodium_base64_VARIANT_ORIGINAL),
                              0);
             /* Each word holds whole characters. */
-            assert_true(mail_utf8_is_valid((const char *)bin, len));
+            assert_true(utf8_is_valid((const char *)bin, len));
             strbuf_add(out, bin, len);
             p = end + 2;
         }
@@ -561,7 +562,7 @@ static void test_utf8_validation(void **state)
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(utf8_cases); i++)
         assert_int_equal(
-            mail_utf8_is_valid(utf8_cases[i].s, strlen(utf8_cases[i].s)),
+            utf8_is_valid(utf8_cases[i].s, strlen(utf8_cases[i].s)),
             utf8_cases[i].valid);
 }
 
