@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "db/db.h"
+#include "store_testlib.h"
 #include "util/err.h"
 #include "util/jsonx.h"
 #include "util/strbuf.h"
@@ -28,12 +29,6 @@
 
 #define NOW INT64_C(1700000000)
 
-struct backend {
-    const char *name;
-    enum db_kind kind;
-    const char *url; /* PostgreSQL's; SQLite gets a file per case */
-};
-
 /* What each case starts with: a migrated, empty store. */
 struct fixture {
     const struct backend *be;
@@ -41,23 +36,6 @@ struct fixture {
     struct strbuf url;
     struct db *db;
 };
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void exec_ok(struct db *db, const char *sql)
-{
-    struct iocm_err err = IOCM_ERR_INIT;
-
-    if (db_exec(db, sql, &err) != 0)
-        fail_msg("%s: %s", sql, err.msg);
-}
 
 static int64_t audit_rows(struct db *db)
 {
@@ -104,7 +82,7 @@ static int fixture_teardown(void **state)
 
     db_close(fx->db);
     if (fx->dir[0])
-        nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(fx->dir);
     strbuf_release(&fx->url);
     free(fx);
     return 0;
@@ -457,36 +435,11 @@ static const struct CMUnitTest backend_cases[] = {
     CASE(test_a_failed_write_says_it_was_the_audit_event),
 };
 
-static int run_backend(const struct backend *be)
-{
-    struct CMUnitTest tests[ARRAY_SIZE(backend_cases)];
-    char group[64];
-
-    for (size_t i = 0; i < ARRAY_SIZE(backend_cases); i++) {
-        tests[i] = backend_cases[i];
-        tests[i].initial_state = (void *)be;
-    }
-    snprintf(group, sizeof(group), "audit on %s", be->name);
-    return _cmocka_run_group_tests(group, tests, ARRAY_SIZE(tests), NULL, NULL);
-}
-
 int main(void)
 {
-    static const struct backend sqlite = { "sqlite", DB_SQLITE, NULL };
-    struct backend pg = { "postgresql", DB_POSTGRES, NULL };
-    const char *pg_url = getenv("IOCM_TEST_PG_URL");
     int failed;
 
     jsonx_init();
-    failed = run_backend(&sqlite);
-    if (pg_url && *pg_url) {
-        pg.url = pg_url;
-        failed += run_backend(&pg);
-    } else {
-        printf("[ SKIPPED  ] audit on postgresql: %zu cases skipped, "
-               "IOCM_TEST_PG_URL is not set (run audit-postgres)\n",
-               ARRAY_SIZE(backend_cases));
-        fflush(stdout);
-    }
+    failed = run_on_backends("audit", backend_cases, ARRAY_SIZE(backend_cases));
     return failed;
 }

@@ -25,6 +25,7 @@
 #include "ioc/ioc.h"
 #include "ioc/ioc_lifecycle.h"
 #include "ioc/ioc_repo.h"
+#include "store_testlib.h"
 #include "user/user.h"
 #include "util/err.h"
 #include "util/jsonx.h"
@@ -34,12 +35,6 @@
 /* A fixed "now" (2023-11-14T22:13:20Z); cases move from it in seconds. */
 #define NOW INT64_C(1700000000)
 #define DAY INT64_C(86400)
-
-struct backend {
-    const char *name;
-    enum db_kind kind;
-    const char *url; /* PostgreSQL's; SQLite gets a file per case */
-};
 
 struct fixture {
     const struct backend *be;
@@ -100,55 +95,6 @@ static const char *actor_name(enum actor_kind k)
 }
 
 /* ---- store helpers ---------------------------------------------------- */
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void exec_ok(struct db *db, const char *sql)
-{
-    struct iocm_err err = IOCM_ERR_INIT;
-
-    if (db_exec(db, sql, &err) != 0)
-        fail_msg("%s: %s", sql, err.msg);
-}
-
-static int64_t query_ok(struct db *db, const char *sql, const int64_t *param)
-{
-    struct iocm_err err = IOCM_ERR_INIT;
-    int64_t v = -1;
-
-    if (db_query_int64(db, sql, param, &v, &err) != 0)
-        fail_msg("%s: %s", sql, err.msg);
-    return v;
-}
-
-/* Appends every row of sql as "a|b|c\n", SQL NULL as "NULL". */
-static void dump_query(struct db *db, const char *sql, struct strbuf *out)
-{
-    struct iocm_err err = IOCM_ERR_INIT;
-    struct db_stmt *st = NULL;
-    int rc;
-
-    if (db_prepare(db, sql, &st, &err) != 0)
-        fail_msg("%s: %s", sql, err.msg);
-    while ((rc = db_step(st, &err)) == DB_ROW) {
-        for (int i = 0; i < db_column_count(st); i++) {
-            const char *s = db_column_text(st, i);
-
-            strbuf_addf(out, "%s%s", i ? "|" : "", s ? s : "NULL");
-        }
-        strbuf_addch(out, '\n');
-    }
-    db_finalize(st);
-    if (rc < 0)
-        fail_msg("%s: %s", sql, err.msg);
-}
 
 /* Everything a refused change or a dry run must leave as it was. */
 static void dump_store(struct db *db, struct strbuf *out)
@@ -272,7 +218,7 @@ static int fixture_teardown(void **state)
 
     db_close(fx->db);
     if (fx->dir[0])
-        nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(fx->dir);
     strbuf_release(&fx->url);
     free(fx);
     return 0;
@@ -1326,38 +1272,14 @@ static const struct CMUnitTest pure_cases[] = {
     cmocka_unit_test(test_action_names_round_trip),
 };
 
-static int run_backend(const struct backend *be)
-{
-    struct CMUnitTest tests[ARRAY_SIZE(backend_cases)];
-    char group[64];
-
-    for (size_t i = 0; i < ARRAY_SIZE(backend_cases); i++) {
-        tests[i] = backend_cases[i];
-        tests[i].initial_state = (void *)be;
-    }
-    snprintf(group, sizeof(group), "lifecycle on %s", be->name);
-    return _cmocka_run_group_tests(group, tests, ARRAY_SIZE(tests), NULL, NULL);
-}
-
 int main(void)
 {
-    static const struct backend sqlite = { "sqlite", DB_SQLITE, NULL };
-    struct backend pg = { "postgresql", DB_POSTGRES, NULL };
-    const char *pg_url = getenv("IOCM_TEST_PG_URL");
     int failed;
 
     jsonx_init();
     failed =
         cmocka_run_group_tests_name("lifecycle rules", pure_cases, NULL, NULL);
-    failed += run_backend(&sqlite);
-    if (pg_url && *pg_url) {
-        pg.url = pg_url;
-        failed += run_backend(&pg);
-    } else {
-        printf("[ SKIPPED  ] lifecycle on postgresql: %zu cases skipped, "
-               "IOCM_TEST_PG_URL is not set (run lifecycle-postgres)\n",
-               ARRAY_SIZE(backend_cases));
-        fflush(stdout);
-    }
+    failed +=
+        run_on_backends("lifecycle", backend_cases, ARRAY_SIZE(backend_cases));
     return failed;
 }

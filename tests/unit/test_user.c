@@ -24,6 +24,7 @@
 
 #include "audit/audit.h"
 #include "db/db.h"
+#include "store_testlib.h"
 #include "user/user.h"
 #include "util/err.h"
 #include "util/jsonx.h"
@@ -34,12 +35,6 @@
 
 /* The password of every fixture user. */
 #define PASSWORD "correct horse battery"
-
-struct backend {
-    const char *name;
-    enum db_kind kind;
-    const char *url; /* PostgreSQL's; SQLite gets a file per case */
-};
 
 /* What each case starts with: a migrated, empty store. */
 struct fixture {
@@ -64,23 +59,6 @@ static const char *fixture_hash(void)
 
 /* ---- store helpers ---------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void exec_ok(struct db *db, const char *sql)
-{
-    struct iocm_err err = IOCM_ERR_INIT;
-
-    if (db_exec(db, sql, &err) != 0)
-        fail_msg("%s: %s", sql, err.msg);
-}
-
 static int64_t audit_rows(struct db *db)
 {
     struct iocm_err err = IOCM_ERR_INIT;
@@ -90,28 +68,6 @@ static int64_t audit_rows(struct db *db)
                        &err) != 0)
         fail_msg("count: %s", err.msg);
     return n;
-}
-
-/* Appends every row of sql as "a|b|c\n", SQL NULL as "NULL". */
-static void dump_query(struct db *db, const char *sql, struct strbuf *out)
-{
-    struct iocm_err err = IOCM_ERR_INIT;
-    struct db_stmt *st = NULL;
-    int rc;
-
-    if (db_prepare(db, sql, &st, &err) != 0)
-        fail_msg("%s: %s", sql, err.msg);
-    while ((rc = db_step(st, &err)) == DB_ROW) {
-        for (int i = 0; i < db_column_count(st); i++) {
-            const char *s = db_column_text(st, i);
-
-            strbuf_addf(out, "%s%s", i ? "|" : "", s ? s : "NULL");
-        }
-        strbuf_addch(out, '\n');
-    }
-    db_finalize(st);
-    if (rc < 0)
-        fail_msg("%s: %s", sql, err.msg);
 }
 
 /* Everything a failed change must leave as it was. */
@@ -185,7 +141,7 @@ static int fixture_teardown(void **state)
 
     db_close(fx->db);
     if (fx->dir[0])
-        nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(fx->dir);
     strbuf_release(&fx->url);
     free(fx);
     return 0;
@@ -1070,39 +1026,14 @@ static const struct CMUnitTest backend_cases[] = {
     CASE(test_a_failed_write_leaves_neither_change_nor_audit),
 };
 
-static int run_backend(const struct backend *be)
-{
-    struct CMUnitTest tests[ARRAY_SIZE(backend_cases)];
-    char group[64];
-
-    for (size_t i = 0; i < ARRAY_SIZE(backend_cases); i++) {
-        tests[i] = backend_cases[i];
-        tests[i].initial_state = (void *)be;
-    }
-    snprintf(group, sizeof(group), "user on %s", be->name);
-    return _cmocka_run_group_tests(group, tests, ARRAY_SIZE(tests), NULL, NULL);
-}
-
 int main(void)
 {
-    static const struct backend sqlite = { "sqlite", DB_SQLITE, NULL };
-    struct backend pg = { "postgresql", DB_POSTGRES, NULL };
-    const char *pg_url = getenv("IOCM_TEST_PG_URL");
     int failed;
 
     jsonx_init();
     failed = _cmocka_run_group_tests("user without a store", common_cases,
                                      ARRAY_SIZE(common_cases), NULL, NULL);
-    failed += run_backend(&sqlite);
-    if (pg_url && *pg_url) {
-        pg.url = pg_url;
-        failed += run_backend(&pg);
-    } else {
-        printf("[ SKIPPED  ] user on postgresql: %zu cases skipped, "
-               "IOCM_TEST_PG_URL is not set (run user-postgres)\n",
-               ARRAY_SIZE(backend_cases));
-        fflush(stdout);
-    }
+    failed += run_on_backends("user", backend_cases, ARRAY_SIZE(backend_cases));
     strbuf_release(&password_hash);
     return failed;
 }
