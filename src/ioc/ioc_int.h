@@ -53,7 +53,6 @@ static inline bool ioc_is_ctl(unsigned char c)
 /* True when s[0..n) equals the lower-case ASCII word w, ignoring case. */
 bool ioc_eq_nocase(const char *s, size_t n, const char *w);
 
-
 /*
  * Writes s[0..len) into buf (size bytes, at least IOC_QUOTE_SIZE) for an
  * error message: control bytes and invalid UTF-8 as \xNN, cut after 80
