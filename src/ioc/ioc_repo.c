@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "db/db.h"
+#include "ioc/ioc_batch_sort.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -447,63 +448,6 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
 /* The most rows one statement of a batch writes. */
 #define BATCH_ROWS_MAX 64
 
-/* A record of a batch and where its outcome goes. */
-struct batch_entry {
-    const struct ioc *in;
-    size_t pos;      /* index in the caller's arrays */
-    uint64_t prefix; /* value_prefix(in->value) */
-    int type;
-};
-
-/*
- * The first 8 bytes of s, big-endian, zero-padded: comparing prefixes
- * orders as strcmp does on those bytes, without reading the strings, so
- * most comparisons of a sort stay in the array being sorted.
- */
-static uint64_t value_prefix(const char *s)
-{
-    uint64_t p = 0;
-    int i = 0;
-
-    for (; i < 8 && s[i]; i++)
-        p = p << 8 | (unsigned char)s[i];
-    return p << (8 * (8 - i));
-}
-
-/*
- * By type, then value as the unique index orders values, then the
- * caller's order, so that copies of one value keep their order. Types
- * keep their enum order: each type is a range of its own in the index,
- * and the order of the ranges does not matter.
- */
-static int cmp_value(const struct batch_entry *x, const struct batch_entry *y)
-{
-    if (x->type != y->type)
-        return x->type < y->type ? -1 : 1;
-    if (x->prefix != y->prefix)
-        return x->prefix < y->prefix ? -1 : 1;
-    /* A prefix ending in a zero byte holds the whole string. */
-    if (!(x->prefix & 0xff))
-        return 0;
-    return strcmp(x->in->value + 8, y->in->value + 8);
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-    const struct batch_entry *x = a, *y = b;
-    int c = cmp_value(x, y);
-
-    if (c)
-        return c;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static bool is_same_key(const struct batch_entry *x,
-                        const struct batch_entry *y)
-{
-    return cmp_value(x, y) == 0;
-}
-
 /* The largest id of the rows that were there before the last statement
  * added `added` rows: see insert_group. 0 when there is none. */
 static const char sql_id_before[] =
@@ -630,23 +574,22 @@ int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
     }
     e = xmalloc((n ? n : 1) * sizeof(*e));
     for (i = 0; i < n; i++)
-        e[i] = (struct batch_entry){ &in[i], i, value_prefix(in[i].value),
-                                     (int)in[i].type };
+        e[i] = (struct batch_entry){ .in = &in[i], .pos = i };
     for (i = 0; i < BATCH_ROWS_MAX; i++)
         strbuf_init(&tags[i], 0);
     /* In index order, neighbouring rows share index pages: each page is
      * fetched, changed and journaled once per statement, not per row. */
-    qsort(e, n, sizeof(*e), cmp_entry);
+    ioc_batch_sort(e, n);
     for (i = 0; rc == 0 && i < n;) {
         size_t j = i + 1;
 
         while (j < n && j - i < BATCH_ROWS_MAX &&
-               !is_same_key(&e[j - 1], &e[j]))
+               !ioc_batch_same_key(&e[j - 1], &e[j]))
             j++;
         rc = insert_run(db, e + i, j - i, opts, outcomes, tags, err);
         /* Further copies of the run's last value, in the caller's order:
          * seen again. */
-        for (; rc == 0 && j < n && is_same_key(&e[j - 1], &e[j]); j++)
+        for (; rc == 0 && j < n && ioc_batch_same_key(&e[j - 1], &e[j]); j++)
             rc = ioc_repo_upsert(db, e[j].in, opts, NULL, &outcomes[e[j].pos],
                                  err);
         i = j;
