@@ -391,6 +391,38 @@ static void test_text_extracts_indicators(void **state)
     }
 }
 
+/*
+ * Repeats are delivered once while fewer than 65,536 other values came
+ * between; after that many the reader has forgotten the value and
+ * delivers it again (the store then counts it seen again).
+ */
+static void test_text_delivers_repeats_once_within_its_window(void **state)
+{
+    struct strbuf text = STRBUF_INIT;
+    struct collect c;
+    size_t evil = 0;
+
+    (void)state;
+    strbuf_addstr(&text, "evil.example\n");
+    for (unsigned i = 0; i < 1000; i++)
+        strbuf_addf(&text, "10.0.%u.%u\n", i >> 8, i & 0xff);
+    strbuf_addstr(&text, "again evil.example here\n");
+    for (unsigned i = 0; i < 70000; i++)
+        strbuf_addf(&text, "10.%u.%u.%u\n", 1 + (i >> 16), i >> 8 & 0xff,
+                    i & 0xff);
+    strbuf_addstr(&text, "evil.example\n");
+    collect_init(&c, false);
+    assert_int_equal(read_into(&c, IO_FORMAT_TEXT, text.buf, text.len, NULL),
+                     0);
+    assert_int_equal(c.nr, 1 + 1000 + 70000 + 1);
+    for (size_t i = 0; i < c.nr; i++)
+        evil += !strcmp(c.recs[i].value, "evil.example");
+    assert_int_equal(evil, 2);
+    assert_string_equal(c.recs[c.nr - 1].value, "evil.example");
+    collect_release(&c);
+    strbuf_release(&text);
+}
+
 static void test_text_reports_defanged_values_that_fail(void **state)
 {
     static const char input[] = "fine 1.2.3.4\n"
@@ -1895,6 +1927,7 @@ int main(void)
         cmocka_unit_test(test_auto_reads_the_detected_format),
         cmocka_unit_test(test_uuid5_matches_rfc4122),
         cmocka_unit_test(test_text_extracts_indicators),
+        cmocka_unit_test(test_text_delivers_repeats_once_within_its_window),
         cmocka_unit_test(test_text_reports_defanged_values_that_fail),
         cmocka_unit_test(test_text_golden_files),
         cmocka_unit_test(test_text_survives_hostile_input),
