@@ -71,8 +71,14 @@ enum {
 #define BATCH_SIZE           500000
 #define LISTED_PROBLEMS_MAX  1000 /* kept for --json; the rest only counted */
 #define PRINTED_PROBLEMS_MAX 20
-/* Entries held before they are written, whatever the transaction size. */
-#define PENDING_MAX 100000
+/*
+ * Entries held before they are written, whatever the transaction size:
+ * as many as a default batch, so that a batch is sorted once and meets
+ * each index page once. With 100,000, a 10M import took 58.6 s instead
+ * of 47.9 s (a sorted run per 100,000 dirtied most of the unique index
+ * again); the price is about 90 MB more at the peak.
+ */
+#define PENDING_MAX 500000
 #define ARENA_BLOCK (1 << 20) /* bytes */
 
 /*
