@@ -368,8 +368,20 @@ int db_pg_translate(const char *sql, struct strbuf *out)
         if (*p == '\0')
             break;
         if (*p == '?') {
-            strbuf_addf(out, "$%d", ++n);
-            p++;
+            /* ?NNN names its parameter; a bare ? is the one after the
+             * largest so far, as SQLite numbers them. */
+            if (p[1] >= '1' && p[1] <= '9') {
+                char *digits_end;
+                long k = strtol(p + 1, &digits_end, 10);
+
+                strbuf_addf(out, "$%ld", k);
+                if (k > n)
+                    n = (int)k;
+                p = digits_end;
+            } else {
+                strbuf_addf(out, "$%d", ++n);
+                p++;
+            }
             continue;
         }
         if (*p == '\'' || *p == '"') {

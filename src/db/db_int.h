@@ -97,9 +97,9 @@ struct db_stmt {
 
 /*
  * Copies sql into out with each '?' placeholder replaced by $1, $2, ...
- * for PostgreSQL, leaving alone any '?' inside a single-quoted string,
- * a double-quoted identifier or a comment. Returns the number of
- * placeholders.
+ * and each '?NNN' by $NNN for PostgreSQL, leaving alone any '?' inside a
+ * single-quoted string, a double-quoted identifier or a comment. Returns
+ * the number of parameters (the largest number used).
  */
 int db_pg_translate(const char *sql, struct strbuf *out);
 

@@ -956,6 +956,9 @@ static const struct {
     { "SELECT 1 -- ?", "SELECT 1 -- ?", 0 },
     { "", "", 0 },
     { "?,?,?,?,?,?,?,?,?,?,?", "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11", 11 },
+    { "VALUES (?3, ?1), (?4, ?1)", "VALUES ($3, $1), ($4, $1)", 4 },
+    { "SELECT ?12, ?, '?2'", "SELECT $12, $13, '?2'", 13 },
+    { "SELECT ?2, ?", "SELECT $2, $3", 3 },
 };
 
 static void test_pg_placeholders_are_numbered_outside_literals(void **state)
