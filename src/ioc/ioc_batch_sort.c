@@ -155,5 +155,6 @@ void ioc_batch_sort(struct batch_entry *e, size_t n)
 bool ioc_batch_same_key(const struct batch_entry *x,
                         const struct batch_entry *y)
 {
-    return x->in->type == y->in->type && strcmp(x->in->value, y->in->value) == 0;
+    return x->in->type == y->in->type &&
+           strcmp(x->in->value, y->in->value) == 0;
 }

@@ -41,8 +41,13 @@ static uint32_t next_random(uint32_t *state)
 static char *make_value(uint32_t *rnd)
 {
     static const char *const stems[] = {
-        "", "http://", "http://updatexdi-0.org/cdn/", "a", "abcdefg",
-        "abcdefgh", "abcdefghabcdefg",
+        "",
+        "http://",
+        "http://updatexdi-0.org/cdn/",
+        "a",
+        "abcdefg",
+        "abcdefgh",
+        "abcdefghabcdefg",
     };
     char buf[700];
     size_t stem = next_random(rnd) % (sizeof(stems) / sizeof(stems[0]));
@@ -85,10 +90,10 @@ static void check_sorts_like_reference(size_t n, uint32_t seed)
                      n, seed, i, got[i].pos, got[i].in->value, want[i].pos,
                      want[i].in->value);
         if (i > 0)
-            assert_int_equal(ioc_batch_same_key(&got[i - 1], &got[i]),
-                             got[i - 1].in->type == got[i].in->type &&
-                                 strcmp(got[i - 1].in->value,
-                                        got[i].in->value) == 0);
+            assert_int_equal(
+                ioc_batch_same_key(&got[i - 1], &got[i]),
+                got[i - 1].in->type == got[i].in->type &&
+                    strcmp(got[i - 1].in->value, got[i].in->value) == 0);
     }
     for (size_t i = 0; i < n; i++)
         free(iocs[i].value);
@@ -126,8 +131,8 @@ static void test_copies_keep_input_order(void **state)
     }
     ioc_batch_sort(e, N);
     for (size_t i = 0; i < N; i++) {
-        assert_string_equal(e[i].in->value, i < N / 3 ? "evil.example.co"
-                                                      : "evil.example.com");
+        assert_string_equal(e[i].in->value,
+                            i < N / 3 ? "evil.example.co" : "evil.example.com");
         if (i > 0 && i != N / 3)
             assert_true(e[i - 1].pos < e[i].pos);
     }
