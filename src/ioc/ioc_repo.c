@@ -11,7 +11,7 @@
 
 #include "audit/audit.h"
 #include "db/db.h"
-#include "ioc/ioc_batch_sort.h"
+#include "ioc/ioc_repo_int.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -144,102 +144,97 @@ static int audit_ioc(struct db *db, int64_t now, const char *actor,
     return rc;
 }
 
-#define SQL_INSERT_HEAD                                                        \
-    "INSERT INTO iocs (type, value, severity, confidence, tlp, source, "       \
-    "description, tags, status, is_false_positive, first_seen, last_seen, "    \
-    "created_at, created_by, updated_at, updated_by, expires_at) VALUES "
-#define SQL_INSERT_ROW      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define SQL_INSERT_COLUMNS  17 /* placeholders per row */
-#define SQL_INSERT_CONFLICT " ON CONFLICT (type, value) DO NOTHING"
-#define SQL_INSERT          SQL_INSERT_HEAD SQL_INSERT_ROW SQL_INSERT_CONFLICT
 static const char sql_insert_returning[] = SQL_INSERT " RETURNING id";
 /* Bulk imports need no id: without RETURNING, SQLite need not buffer a
  * result per row, and the changed-row count says whether it was new. */
 static const char sql_insert[] = SQL_INSERT;
 
-/*
- * Several rows a statement, for batches: one statement start, cursor
- * opening and reset serves them all, which halves SQLite's cost per row.
- * 64 rows bind 1,088 parameters, well under both drivers' limits.
- */
-#define SQL_ROWS4                                                              \
-    SQL_INSERT_ROW ", " SQL_INSERT_ROW ", " SQL_INSERT_ROW ", " SQL_INSERT_ROW
-#define SQL_ROWS16 SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4
-#define SQL_ROWS64 SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16
-static const char sql_insert4[] = SQL_INSERT_HEAD SQL_ROWS4 SQL_INSERT_CONFLICT;
-static const char sql_insert16[] =
-    SQL_INSERT_HEAD SQL_ROWS16 SQL_INSERT_CONFLICT;
-static const char sql_insert64[] =
-    SQL_INSERT_HEAD SQL_ROWS64 SQL_INSERT_CONFLICT;
-
-/*
- * Binds the columns of new row in at placeholders base+1 .. base+17, with
- * the defaults of o for what in leaves unset, and returns the status the
- * row gets. Text is bound by reference: in, o and tags (the caller's
- * buffer for this row, reset here) must not change until the statement
- * has run.
- */
-static enum ioc_status bind_new_row(struct db_stmt *st, int base,
-                                    const struct ioc *in,
-                                    const struct ioc_upsert_opts *o,
-                                    struct strbuf *tags)
+void ioc_new_row_resolve(const struct ioc *in, const struct ioc_upsert_opts *o,
+                         struct strbuf *tags, struct ioc_new_row *r)
 {
     const struct ioc_defaults *d = o->defaults;
-    const char *actor = o->actor;
     int64_t now = o->now;
-    enum ioc_status status =
-        in->status != IOC_STATUS_UNSET ? in->status : d->status;
-    int64_t first_seen = in->first_seen ? in->first_seen : now;
-    int64_t created_at = in->created_at ? in->created_at : now;
 
+    r->in = in;
+    r->type = ioc_type_name(in->type);
+    r->value = in->value;
+    r->severity = in->severity ? in->severity : d->severity;
+    r->confidence = in->confidence >= 0 ? in->confidence : d->confidence;
+    r->tlp = in->tlp != TLP_UNSET ? in->tlp : d->tlp;
+    r->source = in->source ? in->source : "";
+    r->description = in->description ? in->description : "";
     strbuf_reset(tags);
     join_tags(&in->tags, tags);
-    db_bind_text_ref(st, base + 1, ioc_type_name(in->type));
-    db_bind_text_ref(st, base + 2, in->value);
-    db_bind_int64(st, base + 3, in->severity ? in->severity : d->severity);
-    db_bind_int64(st, base + 4,
-                  in->confidence >= 0 ? in->confidence : d->confidence);
-    db_bind_int64(st, base + 5, in->tlp != TLP_UNSET ? in->tlp : d->tlp);
-    db_bind_text_ref(st, base + 6, in->source ? in->source : "");
-    db_bind_text_ref(st, base + 7, in->description ? in->description : "");
-    db_bind_text_ref(st, base + 8, tags->buf);
-    db_bind_int64(st, base + 9, status);
-    db_bind_int64(st, base + 10, in->is_false_positive);
-    db_bind_int64(st, base + 11, first_seen);
-    db_bind_int64(st, base + 12,
-                  in->last_seen > first_seen ? in->last_seen : first_seen);
-    db_bind_int64(st, base + 13, created_at);
-    db_bind_text_ref(st, base + 14, in->created_by ? in->created_by : actor);
-    db_bind_int64(st, base + 15, created_at > now ? created_at : now);
-    db_bind_text_ref(st, base + 16, actor);
-    bind_time_or_null(st, base + 17, expiry_for(in, d, created_at));
-    return status;
+    r->tags = tags->buf;
+    r->status = in->status != IOC_STATUS_UNSET ? in->status : d->status;
+    r->is_false_positive = in->is_false_positive;
+    r->first_seen = in->first_seen ? in->first_seen : now;
+    r->last_seen =
+        in->last_seen > r->first_seen ? in->last_seen : r->first_seen;
+    r->created_at = in->created_at ? in->created_at : now;
+    r->created_by = in->created_by ? in->created_by : o->actor;
+    r->updated_at = r->created_at > now ? r->created_at : now;
+    r->updated_by = o->actor;
+    r->expires_at = expiry_for(in, d, r->created_at);
 }
 
-/* Counts a row bind_new_row wrote in the rollups of o->pending, with the
- * same defaults: drafts are not new, and only active rows with an expiry
- * can be expiring. */
-static int note_new_row(struct db *db, const struct ioc *in,
-                        const struct ioc_upsert_opts *o, enum ioc_status status,
-                        struct iocm_err *err)
+void ioc_new_row_bind_shared(struct db_stmt *st, int first,
+                             const struct ioc_new_row *r)
 {
-    const struct ioc_defaults *d = o->defaults;
-    int64_t created_at = in->created_at ? in->created_at : o->now;
-    int64_t expires_at = expiry_for(in, d, created_at);
+    db_bind_int64(st, first, r->severity);
+    db_bind_int64(st, first + 1, r->confidence);
+    db_bind_int64(st, first + 2, r->tlp);
+    db_bind_text_ref(st, first + 3, r->source);
+    db_bind_text_ref(st, first + 4, r->description);
+    db_bind_text_ref(st, first + 5, r->tags);
+    db_bind_int64(st, first + 6, r->status);
+    db_bind_int64(st, first + 7, r->is_false_positive);
+    db_bind_int64(st, first + 8, r->first_seen);
+    db_bind_int64(st, first + 9, r->last_seen);
+    db_bind_int64(st, first + 10, r->created_at);
+    db_bind_text_ref(st, first + 11, r->created_by);
+    db_bind_int64(st, first + 12, r->updated_at);
+    db_bind_text_ref(st, first + 13, r->updated_by);
+}
+
+void ioc_new_row_bind(struct db_stmt *st, int base, const struct ioc_new_row *r)
+{
+    db_bind_text_ref(st, base + 1, r->type);
+    db_bind_text_ref(st, base + 2, r->value);
+    ioc_new_row_bind_shared(st, base + 3, r);
+    bind_time_or_null(st, base + 17, r->expires_at);
+}
+
+bool ioc_new_row_shares(const struct ioc_new_row *a,
+                        const struct ioc_new_row *b)
+{
+    return a->severity == b->severity && a->confidence == b->confidence &&
+           a->tlp == b->tlp && a->status == b->status &&
+           a->is_false_positive == b->is_false_positive &&
+           a->first_seen == b->first_seen && a->last_seen == b->last_seen &&
+           a->created_at == b->created_at && a->updated_at == b->updated_at &&
+           !strcmp(a->source, b->source) &&
+           !strcmp(a->description, b->description) &&
+           !strcmp(a->tags, b->tags) && !strcmp(a->created_by, b->created_by) &&
+           !strcmp(a->updated_by, b->updated_by);
+}
+
+int ioc_new_row_count(struct db *db, const struct ioc_new_row *r,
+                      const struct ioc_upsert_opts *o, struct iocm_err *err)
+{
     int rc = 0;
 
-    if (status == IOC_STATUS_DRAFT)
+    ioc_count_delta_add(o->pending, r->in->type, r->status, false, 1);
+    if (r->status == IOC_STATUS_DRAFT)
         return 0;
-    if (status == IOC_STATUS_ACTIVE && expires_at)
-        rc = ioc_rollup_note_expiry(db, o->pending, expires_at,
-                                    in->tlp != TLP_UNSET ? in->tlp : d->tlp, 1,
+    if (r->status == IOC_STATUS_ACTIVE && r->expires_at)
+        rc = ioc_rollup_note_expiry(db, o->pending, r->expires_at, r->tlp, 1,
                                     err);
     if (rc < 0)
         return rc;
-    return ioc_rollup_note(db, o->pending, created_at, in->type,
-                           in->severity ? in->severity : d->severity,
-                           in->tlp != TLP_UNSET ? in->tlp : d->tlp, in->source,
-                           in->created_by ? in->created_by : o->actor, 1, err);
+    return ioc_rollup_note(db, o->pending, r->created_at, r->in->type,
+                           r->severity, r->tlp, r->source, r->created_by, 1,
+                           err);
 }
 
 /*
@@ -251,7 +246,7 @@ static int insert_new(struct db *db, const struct ioc *in,
                       int64_t *id, struct iocm_err *err)
 {
     struct strbuf tags = STRBUF_INIT;
-    enum ioc_status status;
+    struct ioc_new_row row;
     struct db_stmt *st;
     int rc;
 
@@ -259,7 +254,8 @@ static int insert_new(struct db *db, const struct ioc *in,
                            err);
     if (rc < 0)
         return rc;
-    status = bind_new_row(st, 0, in, o, &tags);
+    ioc_new_row_resolve(in, o, &tags, &row);
+    ioc_new_row_bind(st, 0, &row);
     rc = db_step(st, err);
     if (want_id) {
         *id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
@@ -274,8 +270,7 @@ static int insert_new(struct db *db, const struct ioc *in,
         return rc;
     if (!*id)
         return 0;
-    ioc_count_delta_add(o->pending, in->type, status, false, 1);
-    return note_new_row(db, in, o, status, err);
+    return ioc_new_row_count(db, &row, o, err);
 }
 
 static const char sql_find_for_update[] =
@@ -291,12 +286,10 @@ static const char sql_reactivate[] =
     "updated_at = ?, updated_by = ?, status = 2, expires_at = ?, "
     "expiry_reason = NULL WHERE id = ?";
 
-/* The indicator exists: move last_seen, fill empty fields, and make an
- * expired one active again with a fresh expiry. */
-static int update_existing(struct db *db, const struct ioc *in,
-                           const struct ioc_upsert_opts *o, int64_t *id,
-                           enum ioc_upsert_outcome *outcome,
-                           struct iocm_err *err)
+int ioc_repo_update_existing(struct db *db, const struct ioc *in,
+                             const struct ioc_upsert_opts *o, int64_t *id,
+                             enum ioc_upsert_outcome *outcome,
+                             struct iocm_err *err)
 {
     const char *actor = o->actor;
     int64_t now = o->now;
@@ -423,7 +416,7 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
     }
     rc = insert_new(db, in, &o, o.audit || id_out, &id, err);
     if (rc == 0 && !id)
-        rc = update_existing(db, in, &o, &id, &outcome, err);
+        rc = ioc_repo_update_existing(db, in, &o, &id, &outcome, err);
     if (rc == 0 && o.audit)
         rc = audit_ioc(db, o.now, o.actor, actions[outcome], id,
                        audit_details(in), err);
@@ -443,161 +436,6 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
     if (outcome_out)
         *outcome_out = outcome;
     return 0;
-}
-
-/* The most rows one statement of a batch writes. */
-#define BATCH_ROWS_MAX 64
-
-/* The largest id of the rows that were there before the last statement
- * added `added` rows: see insert_group. 0 when there is none. */
-static const char sql_id_before[] =
-    "SELECT id FROM iocs ORDER BY id DESC LIMIT 1 OFFSET ?";
-static const char sql_find_id[] =
-    "SELECT id FROM iocs WHERE type = ? AND value = ?";
-
-static int find_id(struct db *db, const struct ioc *in, int64_t *id,
-                   struct iocm_err *err)
-{
-    struct db_stmt *st;
-    int rc = db_prepare_cached(db, sql_find_id, &st, err);
-
-    if (rc < 0)
-        return rc;
-    db_bind_text(st, 1, ioc_type_name(in->type));
-    db_bind_text(st, 2, in->value);
-    rc = db_step(st, err);
-    *id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
-    db_reset(st);
-    return rc < 0 ? rc : 0;
-}
-
-/*
- * Inserts the n entries (distinct keys; n is 4, 16 or 64, the size sql
- * was written for) with one statement. When some existed, which did is
- * told by their ids: SQLite gives a new row the largest id plus one, and
- * the batch's transaction holds the write lock, so the rows the statement
- * added have the largest ids of the table. Those that existed are then
- * seen again.
- */
-static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
-                        const char *sql, const struct ioc_upsert_opts *o,
-                        enum ioc_upsert_outcome *outcomes, struct strbuf *tags,
-                        struct iocm_err *err)
-{
-    enum ioc_status status[BATCH_ROWS_MAX];
-    struct db_stmt *st;
-    int64_t added, before = 0;
-    int rc;
-
-    rc = db_prepare_cached(db, sql, &st, err);
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        status[i] =
-            bind_new_row(st, (int)i * SQL_INSERT_COLUMNS, e[i].in, o, &tags[i]);
-    rc = db_step(st, err);
-    db_reset(st);
-    if (rc < 0)
-        return rc;
-    added = db_changes(db);
-    if (added > 0 && added < (int64_t)n)
-        rc = db_query_int64(db, sql_id_before, &added, &before, err);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        enum ioc_upsert_outcome *outcome = &outcomes[e[i].pos];
-        int64_t id = 0;
-
-        if (added > 0 && added < (int64_t)n)
-            rc = find_id(db, e[i].in, &id, err);
-        if (rc < 0)
-            break;
-        if (added == (int64_t)n || (added > 0 && id > before)) {
-            *outcome = IOC_UPSERT_CREATED;
-            ioc_count_delta_add(o->pending, e[i].in->type, status[i], false, 1);
-            rc = note_new_row(db, e[i].in, o, status[i], err);
-        } else {
-            rc = update_existing(db, e[i].in, o, &id, outcome, err);
-        }
-    }
-    return rc;
-}
-
-/* The multi-row statements, largest first; the first is BATCH_ROWS_MAX. */
-static const struct {
-    size_t rows;
-    const char *sql;
-} insert_sizes[] = {
-    { 64, sql_insert64 },
-    { 16, sql_insert16 },
-    { 4, sql_insert4 },
-};
-
-/* Writes a run of entries with distinct keys: in groups as large as the
- * statements allow, the last few rows alone. tags: a buffer per row of a
- * group. */
-static int insert_run(struct db *db, const struct batch_entry *e, size_t n,
-                      const struct ioc_upsert_opts *o,
-                      enum ioc_upsert_outcome *outcomes, struct strbuf *tags,
-                      struct iocm_err *err)
-{
-    int rc = 0;
-
-    for (size_t s = 0; rc == 0 && s < ARRAY_SIZE(insert_sizes); s++) {
-        while (rc == 0 && n >= insert_sizes[s].rows) {
-            rc = insert_group(db, e, insert_sizes[s].rows, insert_sizes[s].sql,
-                              o, outcomes, tags, err);
-            e += insert_sizes[s].rows;
-            n -= insert_sizes[s].rows;
-        }
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = ioc_repo_upsert(db, e[i].in, o, NULL, &outcomes[e[i].pos], err);
-    return rc;
-}
-
-int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
-                          const struct ioc_upsert_opts *opts,
-                          enum ioc_upsert_outcome *outcomes,
-                          struct iocm_err *err)
-{
-    struct strbuf tags[BATCH_ROWS_MAX];
-    struct batch_entry *e;
-    size_t i = 0;
-    int rc = 0;
-
-    /* Audited or self-committing upserts, and PostgreSQL (whose ids
-     * cannot tell added rows from skipped ones: insert_group), go one by
-     * one. */
-    if (!opts->pending || opts->audit || db_get_kind(db) != DB_SQLITE) {
-        for (i = 0; rc == 0 && i < n; i++)
-            rc = ioc_repo_upsert(db, &in[i], opts, NULL, &outcomes[i], err);
-        return rc;
-    }
-    e = xmalloc((n ? n : 1) * sizeof(*e));
-    for (i = 0; i < n; i++)
-        e[i] = (struct batch_entry){ .in = &in[i], .pos = i };
-    for (i = 0; i < BATCH_ROWS_MAX; i++)
-        strbuf_init(&tags[i], 0);
-    /* In index order, neighbouring rows share index pages: each page is
-     * fetched, changed and journaled once per statement, not per row. */
-    ioc_batch_sort(e, n);
-    for (i = 0; rc == 0 && i < n;) {
-        size_t j = i + 1;
-
-        while (j < n && j - i < BATCH_ROWS_MAX &&
-               !ioc_batch_same_key(&e[j - 1], &e[j]))
-            j++;
-        rc = insert_run(db, e + i, j - i, opts, outcomes, tags, err);
-        /* Further copies of the run's last value, in the caller's order:
-         * seen again. */
-        for (; rc == 0 && j < n && ioc_batch_same_key(&e[j - 1], &e[j]); j++)
-            rc = ioc_repo_upsert(db, e[j].in, opts, NULL, &outcomes[e[j].pos],
-                                 err);
-        i = j;
-    }
-    free(e);
-    for (i = 0; i < BATCH_ROWS_MAX; i++)
-        strbuf_release(&tags[i]);
-    return rc;
 }
 
 static const char sql_get[] = "SELECT " IOC_COLUMNS " FROM iocs WHERE id = ?";

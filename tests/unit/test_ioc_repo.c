@@ -1336,6 +1336,96 @@ static void test_upsert_batch_matches_one_by_one(void **state)
                      0);
 }
 
+/*
+ * Writes in[0..n) as one batch (is_batch) or one by one, and dumps
+ * the rows without their ids, which differ: the batch gives them in index
+ * order.
+ */
+static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
+                           bool is_batch, struct strbuf *out)
+{
+    struct iocm_err err = IOCM_ERR_INIT;
+    enum ioc_upsert_outcome got[64];
+    struct ioc_count_delta pending;
+    struct ioc_upsert_opts o;
+
+    exec_ok(fx->db, "DELETE FROM iocs");
+    ioc_count_delta_init(&pending);
+    upsert_opts(fx, &o, "importer", NOW + 10);
+    o.audit = false;
+    o.pending = &pending;
+    assert_int_equal(db_begin(fx->db, &err), 0);
+    for (size_t i = 0; i < n && !is_batch; i++)
+        assert_int_equal(ioc_repo_upsert(fx->db, &in[i], &o, NULL, NULL, &err),
+                         0);
+    if (is_batch && ioc_repo_upsert_batch(fx->db, in, n, &o, got, &err) != 0)
+        fail_msg("batch: %s", err.msg);
+    assert_int_equal(db_commit(fx->db, &err), 0);
+    dump_query(fx->db,
+               "SELECT type, value, severity, confidence, tlp, source, "
+               "description, tags, status, is_false_positive, first_seen, "
+               "last_seen, created_at, created_by, updated_at, updated_by, "
+               "expires_at, expiry_reason, is_enriched FROM iocs "
+               "ORDER BY type, value",
+               out);
+}
+
+/*
+ * A batch stores every column as one-by-one upserts do, both when its
+ * rows agree on all but type, value and expiry (written with those
+ * columns bound once) and when one column differs in one row.
+ */
+static void test_upsert_batch_stores_every_column(void **state)
+{
+    struct fixture *fx = *state;
+    struct ioc in[64];
+    char value[64];
+
+    fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 30;
+    fx->defaults.ttl_days[IOC_TYPE_IPV4] = 7;
+    /* 15 shapes: 0 all alike, then each of the 14 columns differing in
+     * one row of the 64. */
+    for (int shape = 0; shape <= 14; shape++) {
+        struct strbuf batch = STRBUF_INIT, single = STRBUF_INIT;
+
+        for (int i = 0; i < 64; i++) {
+            bool odd = shape && i == 37;
+
+            snprintf(value, sizeof(value), "%d.%d.%d.%d", 10, shape, i, 1);
+            if (i % 2)
+                snprintf(value, sizeof(value), "s%d-%d.example", shape, i);
+            input_init(&in[i], i % 2 ? IOC_TYPE_DOMAIN : IOC_TYPE_IPV4, value);
+            in[i].severity = odd && shape == 1 ? IOC_SEV_CRITICAL : IOC_SEV_LOW;
+            in[i].confidence = odd && shape == 2 ? 99 : 40;
+            in[i].tlp = odd && shape == 3 ? TLP_RED : TLP_GREEN;
+            set_str(&in[i].source, odd && shape == 4 ? "other" : "feed");
+            set_str(&in[i].description, odd && shape == 5 ? "why" : NULL);
+            set_tags(&in[i], odd && shape == 6 ? "apt,c2" : "c2");
+            in[i].status =
+                odd && shape == 7 ? IOC_STATUS_DRAFT : IOC_STATUS_UNSET;
+            in[i].is_false_positive = odd && shape == 8;
+            in[i].first_seen = odd && shape == 9 ? NOW - 500 : 0;
+            in[i].last_seen = odd && shape == 10 ? NOW + 5 : 0;
+            in[i].created_at = odd && shape == 11 ? NOW - 900 : 0;
+            set_str(&in[i].created_by, odd && shape == 12 ? "bob" : NULL);
+            /* updated_at follows created_at when that is in the future;
+             * updated_by is the actor, alike in every row. */
+            if (odd && shape == 13)
+                in[i].created_at = NOW + 3600;
+            in[i].no_expiry = odd && shape == 14;
+        }
+        write_and_dump(fx, in, 64, true, &batch);
+        write_and_dump(fx, in, 64, false, &single);
+        if (strcmp(batch.buf, single.buf))
+            fail_msg("shape %d: batch stored\n%s\none by one\n%s", shape,
+                     batch.buf, single.buf);
+        for (int i = 0; i < 64; i++)
+            ioc_release(&in[i]);
+        strbuf_release(&batch);
+        strbuf_release(&single);
+    }
+}
+
 static void test_batch_rolled_back_leaves_nothing(void **state)
 {
     struct fixture *fx = *state;
@@ -1733,6 +1823,7 @@ static const struct CMUnitTest backend_cases[] = {
     CASE(test_batch_applies_counts_once_before_commit),
     CASE(test_batch_rolled_back_leaves_nothing),
     CASE(test_upsert_batch_matches_one_by_one),
+    CASE(test_upsert_batch_stores_every_column),
     CASE(test_counts_rebuild_repairs_drift),
     CASE(test_rollups_follow_a_batch_larger_than_the_table),
     CASE(test_rollups_follow_each_kind_of_write),
