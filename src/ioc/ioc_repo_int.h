@@ -46,7 +46,8 @@ void ioc_new_row_resolve(const struct ioc *in, const struct ioc_upsert_opts *o,
                          struct strbuf *tags, struct ioc_new_row *r);
 /* Binds every column at placeholders base+1 .. base+17 (by reference:
  * r's strings must not change until the statement has run). */
-void ioc_new_row_bind(struct db_stmt *st, int base, const struct ioc_new_row *r);
+void ioc_new_row_bind(struct db_stmt *st, int base,
+                      const struct ioc_new_row *r);
 /* Binds the columns from severity to updated_by at first .. first+13. */
 void ioc_new_row_bind_shared(struct db_stmt *st, int first,
                              const struct ioc_new_row *r);

@@ -1336,6 +1336,8 @@ static void test_upsert_batch_matches_one_by_one(void **state)
                      0);
 }
 
+#define EVERY_COLUMN_N 301
+
 /*
  * Writes in[0..n) as one batch (is_batch) or one by one, and dumps
  * the rows without their ids, which differ: the batch gives them in index
@@ -1345,7 +1347,7 @@ static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
                            bool is_batch, struct strbuf *out)
 {
     struct iocm_err err = IOCM_ERR_INIT;
-    enum ioc_upsert_outcome got[64];
+    enum ioc_upsert_outcome got[EVERY_COLUMN_N];
     struct ioc_count_delta pending;
     struct ioc_upsert_opts o;
 
@@ -1373,25 +1375,27 @@ static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
 /*
  * A batch stores every column as one-by-one upserts do, both when its
  * rows agree on all but type, value and expiry (written with those
- * columns bound once) and when one column differs in one row.
+ * columns bound once) and when one column differs in one row. 301 rows:
+ * statements of 256, 16 and 4 rows, and one alone.
  */
 static void test_upsert_batch_stores_every_column(void **state)
 {
     struct fixture *fx = *state;
-    struct ioc in[64];
+    struct ioc in[EVERY_COLUMN_N];
     char value[64];
 
     fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 30;
     fx->defaults.ttl_days[IOC_TYPE_IPV4] = 7;
     /* 15 shapes: 0 all alike, then each of the 14 columns differing in
-     * one row of the 64. */
+     * one row of the first statement and one of the last. */
     for (int shape = 0; shape <= 14; shape++) {
         struct strbuf batch = STRBUF_INIT, single = STRBUF_INIT;
 
-        for (int i = 0; i < 64; i++) {
-            bool odd = shape && i == 37;
+        for (int i = 0; i < EVERY_COLUMN_N; i++) {
+            bool odd = shape && (i == 37 || i == 290);
 
-            snprintf(value, sizeof(value), "%d.%d.%d.%d", 10, shape, i, 1);
+            snprintf(value, sizeof(value), "10.%d.%d.%d", shape, i / 256,
+                     i % 256);
             if (i % 2)
                 snprintf(value, sizeof(value), "s%d-%d.example", shape, i);
             input_init(&in[i], i % 2 ? IOC_TYPE_DOMAIN : IOC_TYPE_IPV4, value);
@@ -1414,12 +1418,12 @@ static void test_upsert_batch_stores_every_column(void **state)
                 in[i].created_at = NOW + 3600;
             in[i].no_expiry = odd && shape == 14;
         }
-        write_and_dump(fx, in, 64, true, &batch);
-        write_and_dump(fx, in, 64, false, &single);
+        write_and_dump(fx, in, EVERY_COLUMN_N, true, &batch);
+        write_and_dump(fx, in, EVERY_COLUMN_N, false, &single);
         if (strcmp(batch.buf, single.buf))
             fail_msg("shape %d: batch stored\n%s\none by one\n%s", shape,
                      batch.buf, single.buf);
-        for (int i = 0; i < 64; i++)
+        for (int i = 0; i < EVERY_COLUMN_N; i++)
             ioc_release(&in[i]);
         strbuf_release(&batch);
         strbuf_release(&single);
