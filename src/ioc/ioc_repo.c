@@ -205,6 +205,12 @@ void ioc_new_row_bind(struct db_stmt *st, int base, const struct ioc_new_row *r)
     bind_time_or_null(st, base + 17, r->expires_at);
 }
 
+/* Most shared strings are one string: the defaults' or the actor. */
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || strcmp(a, b) == 0;
+}
+
 bool ioc_new_row_shares(const struct ioc_new_row *a,
                         const struct ioc_new_row *b)
 {
@@ -213,27 +219,29 @@ bool ioc_new_row_shares(const struct ioc_new_row *a,
            a->is_false_positive == b->is_false_positive &&
            a->first_seen == b->first_seen && a->last_seen == b->last_seen &&
            a->created_at == b->created_at && a->updated_at == b->updated_at &&
-           !strcmp(a->source, b->source) &&
-           !strcmp(a->description, b->description) &&
-           !strcmp(a->tags, b->tags) && !strcmp(a->created_by, b->created_by) &&
-           !strcmp(a->updated_by, b->updated_by);
+           same_str(a->source, b->source) &&
+           same_str(a->description, b->description) &&
+           same_str(a->tags, b->tags) &&
+           same_str(a->created_by, b->created_by) &&
+           same_str(a->updated_by, b->updated_by);
 }
 
 int ioc_new_row_count(struct db *db, const struct ioc_new_row *r,
-                      const struct ioc_upsert_opts *o, struct iocm_err *err)
+                      const struct ioc_upsert_opts *o, int64_t by,
+                      struct iocm_err *err)
 {
     int rc = 0;
 
-    ioc_count_delta_add(o->pending, r->in->type, r->status, false, 1);
+    ioc_count_delta_add(o->pending, r->in->type, r->status, false, by);
     if (r->status == IOC_STATUS_DRAFT)
         return 0;
     if (r->status == IOC_STATUS_ACTIVE && r->expires_at)
-        rc = ioc_rollup_note_expiry(db, o->pending, r->expires_at, r->tlp, 1,
+        rc = ioc_rollup_note_expiry(db, o->pending, r->expires_at, r->tlp, by,
                                     err);
     if (rc < 0)
         return rc;
     return ioc_rollup_note(db, o->pending, r->created_at, r->in->type,
-                           r->severity, r->tlp, r->source, r->created_by, 1,
+                           r->severity, r->tlp, r->source, r->created_by, by,
                            err);
 }
 
@@ -270,7 +278,7 @@ static int insert_new(struct db *db, const struct ioc *in,
         return rc;
     if (!*id)
         return 0;
-    return ioc_new_row_count(db, &row, o, err);
+    return ioc_new_row_count(db, &row, o, 1, err);
 }
 
 static const char sql_find_for_update[] =

@@ -95,6 +95,32 @@ static int find_id(struct db *db, const struct ioc *in, int64_t *id,
 }
 
 /*
+ * Counts a new row r in the counters and rollups. Rows that agree on all
+ * shared columns (is_shared) and on type and expiry count alike: they
+ * are counted together, as a run (*run, *run_n), when the run ends.
+ */
+static int count_created(struct db *db, const struct ioc_new_row *r,
+                         bool is_shared, const struct ioc_upsert_opts *o,
+                         const struct ioc_new_row **run, int64_t *run_n,
+                         struct iocm_err *err)
+{
+    int rc = 0;
+
+    if (!is_shared)
+        return ioc_new_row_count(db, r, o, 1, err);
+    if (*run && (*run)->in->type == r->in->type &&
+        (*run)->expires_at == r->expires_at) {
+        (*run_n)++;
+        return 0;
+    }
+    if (*run)
+        rc = ioc_new_row_count(db, *run, o, *run_n, err);
+    *run = r;
+    *run_n = 1;
+    return rc;
+}
+
+/*
  * Inserts the n entries (distinct keys; n is 4, 16, 64 or 256, the size sql
  * was written for) with one statement. When some existed, which did is
  * told by their ids: SQLite gives a new row the largest id plus one, and
@@ -109,6 +135,8 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
                         struct iocm_err *err)
 {
     struct ioc_new_row rows[BATCH_ROWS_MAX];
+    const struct ioc_new_row *run = NULL;
+    int64_t run_n = 0;
     bool is_shared = true;
     struct db_stmt *st;
     int64_t added, before = 0;
@@ -156,11 +184,13 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
             break;
         if (added == (int64_t)n || (added > 0 && id > before)) {
             *outcome = IOC_UPSERT_CREATED;
-            rc = ioc_new_row_count(db, &rows[i], o, err);
+            rc = count_created(db, &rows[i], is_shared, o, &run, &run_n, err);
         } else {
             rc = ioc_repo_update_existing(db, e[i].in, o, &id, outcome, err);
         }
     }
+    if (rc == 0 && run)
+        rc = ioc_new_row_count(db, run, o, run_n, err);
     return rc;
 }
 

@@ -54,9 +54,11 @@ void ioc_new_row_bind_shared(struct db_stmt *st, int first,
 /* True when a and b agree on the columns ioc_new_row_bind_shared binds. */
 bool ioc_new_row_shares(const struct ioc_new_row *a,
                         const struct ioc_new_row *b);
-/* Counts a row just inserted in o->pending: counters and rollups. */
+/* Counts by rows like r, just inserted, in o->pending: counters and
+ * rollups. */
 int ioc_new_row_count(struct db *db, const struct ioc_new_row *r,
-                      const struct ioc_upsert_opts *o, struct iocm_err *err);
+                      const struct ioc_upsert_opts *o, int64_t by,
+                      struct iocm_err *err);
 
 /*
  * The indicator in exists: moves last_seen, fills empty fields and makes

@@ -1339,9 +1339,9 @@ static void test_upsert_batch_matches_one_by_one(void **state)
 #define EVERY_COLUMN_N 301
 
 /*
- * Writes in[0..n) as one batch (is_batch) or one by one, and dumps
- * the rows without their ids, which differ: the batch gives them in index
- * order.
+ * Writes in[0..n) into an empty store as one batch (is_batch) or one by
+ * one, checks the counts and rollups, and dumps the rows without their
+ * ids, which differ: the batch gives them in index order.
  */
 static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
                            bool is_batch, struct strbuf *out)
@@ -1352,6 +1352,9 @@ static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
     struct ioc_upsert_opts o;
 
     exec_ok(fx->db, "DELETE FROM iocs");
+    exec_ok(fx->db, "DELETE FROM ioc_counts");
+    exec_ok(fx->db, "DELETE FROM ioc_new_hourly");
+    exec_ok(fx->db, "DELETE FROM ioc_expiry_hourly");
     ioc_count_delta_init(&pending);
     upsert_opts(fx, &o, "importer", NOW + 10);
     o.audit = false;
@@ -1362,7 +1365,9 @@ static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
                          0);
     if (is_batch && ioc_repo_upsert_batch(fx->db, in, n, &o, got, &err) != 0)
         fail_msg("batch: %s", err.msg);
+    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
     assert_int_equal(db_commit(fx->db, &err), 0);
+    check_counts(fx->db, is_batch ? "a batch" : "upserts one by one");
     dump_query(fx->db,
                "SELECT type, value, severity, confidence, tlp, source, "
                "description, tags, status, is_false_positive, first_seen, "
