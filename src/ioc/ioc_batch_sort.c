@@ -29,7 +29,8 @@ static uint64_t read_be(const char *s, int n)
 
     for (; i < n && s[i]; i++)
         k = k << 8 | (unsigned char)s[i];
-    return k << (8 * (n - i));
+    /* Shifting a 64-bit value by 64 is undefined: an empty s is 0. */
+    return i ? k << (8 * (n - i)) : 0;
 }
 
 /* At depth 0 the key is the type, then the first 7 bytes of the value;
