@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -60,11 +61,41 @@ static bool server_answers(int port)
     return ok;
 }
 
-static int start_dnsmasq(void **state)
+/* True when TCP can bind the loopback port too (dnsmasq listens on
+ * both): a UDP port free right now may be a live TCP connection's. */
+static bool tcp_port_is_free(int port)
+{
+    struct sockaddr_in sa = { 0 };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok;
+
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* True when the child has exited (and reaps it). */
+static bool has_exited(struct tl_proc *p)
+{
+    if (p->pid > 0 && waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+        p->pid = -1;
+        return true;
+    }
+    return false;
+}
+
+/* Starts dnsmasq on a free port: 0 when it answers, 1 when it lost the
+ * port (try another), -1 when it does not start. */
+static int start_dnsmasq_once(void **state)
 {
     struct strbuf port_opt = STRBUF_INIT, user_opt = STRBUF_INIT;
     struct passwd *pw = getpwuid(geteuid());
     int port = tl_free_port(SOCK_DGRAM);
+    int rc = -1;
     /* ns1.example.test in DNS wire format, for an NS record. */
     char *argv[] = {
         (char *)dnsmasq_path,
@@ -92,24 +123,42 @@ static int start_dnsmasq(void **state)
     };
 
     (void)state;
+    if (port < 0 || !tcp_port_is_free(port))
+        return 1;
     strbuf_addf(&port_opt, "--port=%d", port);
     strbuf_addf(&user_opt, "--user=%s", pw ? pw->pw_name : "root");
     argv[3] = port_opt.buf;
     argv[4] = user_opt.buf;
     snprintf(server_addr, sizeof(server_addr), "127.0.0.1:%d", port);
-    if (tl_proc_start(&dnsmasq, argv, NULL, 0, 0) < 0)
-        goto fail;
-    for (int i = 0; i < 50; i++)
-        if (server_answers(port)) {
-            strbuf_release(&port_opt);
-            strbuf_release(&user_opt);
-            return 0;
+    if (tl_proc_start(&dnsmasq, argv, NULL, 0, 0) == 0) {
+        for (int i = 0; i < 50 && rc < 0; i++) {
+            if (server_answers(port))
+                rc = 0;
+            else if (has_exited(&dnsmasq))
+                rc = 1;
         }
-fail:
-    fprintf(stderr, "dnsmasq did not start on %s\n", server_addr);
-    tl_proc_stop(&dnsmasq);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "dnsmasq did not start on %s%s\n", server_addr,
+                rc > 0 ? "; trying another port" : "");
+        tl_proc_stop(&dnsmasq);
+    }
     strbuf_release(&port_opt);
     strbuf_release(&user_opt);
+    return rc;
+}
+
+/* dnsmasq serving on a port free for UDP and TCP, tried anew when
+ * another process takes the port first. */
+static int start_dnsmasq(void **state)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int rc = start_dnsmasq_once(state);
+
+        if (rc <= 0)
+            return rc;
+    }
+    fprintf(stderr, "dnsmasq did not start on any of 5 ports\n");
     return -1;
 }
 
