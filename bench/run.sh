@@ -191,9 +191,11 @@ thousands() { sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"; }
 # database is set per step (DATABASE_URL).
 export IOCM_ENV_FILE=/dev/null IOCM_NOW=$now
 
-# The cache key: the generator's source, the schema, the seed and "now".
-# Data generated under another key is removed when a new key is used.
-key=$(cat "$root/bench/bench_gen.c" "$root/src/db/db_schema.c" |
+# The cache key: the generator's source, the schema, the SQLite driver (its
+# pragmas shape the file: page size), the seed and "now". Data generated
+# under another key is removed when a new key is used.
+key=$(cat "$root/bench/bench_gen.c" "$root/src/db/db_schema.c" \
+    "$root/src/db/db_sqlite.c" |
     { sha256sum; echo "$seed $now"; } | sha256sum | cut -c1-12)
 data=$work/data-$key
 for old in "$work"/data-*; do
