@@ -97,9 +97,9 @@ static int read_pairs(const char *path, struct pairs *out, struct iocm_err *err)
         if (!end)
             end = line + strlen(line) - 1;
         if (!comma || comma > end || comma[1] != '"') {
-            rc = iocm_fail(err, IOCM_EINVAL,
-                           "'%s' line %zu: not type,\"value\"", path,
-                           out->nr + 1);
+            rc =
+                iocm_fail(err, IOCM_EINVAL, "'%s' line %zu: not type,\"value\"",
+                          path, out->nr + 1);
             goto out;
         }
         *comma = '\0';
@@ -240,7 +240,8 @@ static int run_once(const struct target *t, const struct pairs *p,
 
         rc = db_begin(db, err);
         while (rc == 0 && i < end) {
-            size_t rows = end - i >= ROWS_PER_STATEMENT ? ROWS_PER_STATEMENT : 1;
+            size_t rows =
+                end - i >= ROWS_PER_STATEMENT ? ROWS_PER_STATEMENT : 1;
 
             rc = write_rows(db, t, rows > 1 ? sql_full : sql_one, p, i, rows,
                             err);
@@ -302,9 +303,8 @@ int main(int argc, char **argv)
                 best = s;
         }
         if (rc == 0)
-            printf("  %-32s %7.2f s %10.0f rows/s %8.1f MB\n",
-                   targets[i].name, best, (double)p.nr / best,
-                   (double)bytes / 1048576.0);
+            printf("  %-32s %7.2f s %10.0f rows/s %8.1f MB\n", targets[i].name,
+                   best, (double)p.nr / best, (double)bytes / 1048576.0);
     }
     if (rc < 0)
         fprintf(stderr, "bench_floor: %s\n", err.msg);

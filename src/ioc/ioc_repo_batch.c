@@ -17,6 +17,19 @@
 #include "util/xalloc.h"
 
 /*
+ * SQLite's OR IGNORE, not ON CONFLICT (type, value) DO NOTHING: the batch
+ * writer never runs on PostgreSQL. With ON CONFLICT the NOT NULL
+ * constraints could still abort a statement of many rows half-way, so
+ * SQLite first copied every page a statement changed into a statement
+ * journal, a temporary file: 850 MB of writes in a 1M import whose
+ * database is 178 MB, and 0.2 s of its 2.95 s. The rows bound here never
+ * hold a NULL where one is refused; if one did, the row would be skipped,
+ * found missing and the batch failed (ioc_repo_update_existing).
+ */
+#define SQL_BATCH_HEAD                                                         \
+    "INSERT OR IGNORE INTO iocs (" SQL_INSERT_COLUMNS_LIST ") VALUES "
+
+/*
  * Several rows a statement: one statement start, cursor opening and
  * reset serves them all, which halves SQLite's cost per row. 256 rows
  * bind 4,352 parameters, well under both drivers' limits (32,766 and
@@ -27,14 +40,11 @@
     SQL_INSERT_ROW ", " SQL_INSERT_ROW ", " SQL_INSERT_ROW ", " SQL_INSERT_ROW
 #define SQL_ROWS16 SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4
 #define SQL_ROWS64 SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16
-static const char sql_insert4[] = SQL_INSERT_HEAD SQL_ROWS4 SQL_INSERT_CONFLICT;
-static const char sql_insert16[] =
-    SQL_INSERT_HEAD SQL_ROWS16 SQL_INSERT_CONFLICT;
-static const char sql_insert64[] =
-    SQL_INSERT_HEAD SQL_ROWS64 SQL_INSERT_CONFLICT;
+static const char sql_insert4[] = SQL_BATCH_HEAD SQL_ROWS4;
+static const char sql_insert16[] = SQL_BATCH_HEAD SQL_ROWS16;
+static const char sql_insert64[] = SQL_BATCH_HEAD SQL_ROWS64;
 #define SQL_ROWS256 SQL_ROWS64 ", " SQL_ROWS64 ", " SQL_ROWS64 ", " SQL_ROWS64
-static const char sql_insert256[] =
-    SQL_INSERT_HEAD SQL_ROWS256 SQL_INSERT_CONFLICT;
+static const char sql_insert256[] = SQL_BATCH_HEAD SQL_ROWS256;
 
 /*
  * The same statements for rows that agree on every column but type,
@@ -54,7 +64,7 @@ static const char *shared_sql(char *buf, size_t rows)
 
     if (buf[0])
         return buf;
-    len = (size_t)snprintf(buf, SHARED_SQL_SIZE, "%s", SQL_INSERT_HEAD);
+    len = (size_t)snprintf(buf, SHARED_SQL_SIZE, "%s", SQL_BATCH_HEAD);
     for (size_t i = 0; i < rows; i++) {
         int own = SHARED_COLUMNS + 1 + (int)i * 3;
 
@@ -64,7 +74,6 @@ static const char *shared_sql(char *buf, size_t rows)
             "?13, ?14, ?%d)",
             i ? ", " : "", own, own + 1, own + 2);
     }
-    snprintf(buf + len, SHARED_SQL_SIZE - len, "%s", SQL_INSERT_CONFLICT);
     return buf;
 }
 

@@ -14,10 +14,11 @@
 struct db_stmt;
 struct strbuf;
 
-#define SQL_INSERT_HEAD                                                        \
-    "INSERT INTO iocs (type, value, severity, confidence, tlp, source, "       \
-    "description, tags, status, is_false_positive, first_seen, last_seen, "    \
-    "created_at, created_by, updated_at, updated_by, expires_at) VALUES "
+#define SQL_INSERT_COLUMNS_LIST                                                \
+    "type, value, severity, confidence, tlp, source, description, tags, "      \
+    "status, is_false_positive, first_seen, last_seen, created_at, "           \
+    "created_by, updated_at, updated_by, expires_at"
+#define SQL_INSERT_HEAD     "INSERT INTO iocs (" SQL_INSERT_COLUMNS_LIST ") VALUES "
 #define SQL_INSERT_ROW      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define SQL_INSERT_COLUMNS  17 /* placeholders per row */
 #define SQL_INSERT_CONFLICT " ON CONFLICT (type, value) DO NOTHING"
