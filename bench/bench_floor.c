@@ -63,7 +63,7 @@ static const struct target targets[] = {
     { "pairs (2 columns, unique index)",
       "CREATE TABLE pairs (type TEXT NOT NULL, value TEXT NOT NULL);"
       "CREATE UNIQUE INDEX pairs_type_value ON pairs (type, value)",
-      "INSERT INTO pairs (type, value) VALUES ", false },
+      "INSERT OR IGNORE INTO pairs (type, value) VALUES ", false },
 };
 
 static double seconds_now(void)
@@ -143,7 +143,8 @@ static char *insert_sql(const struct target *t, size_t rows)
         return strbuf_detach(&sql, NULL);
     }
     strbuf_addstr(&sql,
-                  "INSERT INTO iocs (severity, confidence, tlp, source, "
+                  "INSERT OR IGNORE INTO iocs (severity, confidence, tlp, "
+                  "source, "
                   "description, tags, status, is_false_positive, first_seen, "
                   "last_seen, created_at, created_by, updated_at, "
                   "updated_by, type, value, expires_at) VALUES ");
@@ -152,7 +153,6 @@ static char *insert_sql(const struct target *t, size_t rows)
                     "%s(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
                     "?13, ?14, ?%zu, ?%zu, ?%zu)",
                     i ? ", " : "", 15 + 3 * i, 16 + 3 * i, 17 + 3 * i);
-    strbuf_addstr(&sql, " ON CONFLICT (type, value) DO NOTHING");
     return strbuf_detach(&sql, NULL);
 }
 
