@@ -3,9 +3,11 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 void exec_ok(struct db *db, const char *sql)
@@ -59,6 +61,72 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 void remove_tree(const char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void test_store_open(struct test_store *ts, const struct backend *be,
+                     const char *name)
+{
+    struct iocm_err err = IOCM_ERR_INIT;
+    const char *tmp = getenv("TMPDIR");
+
+    memset(ts, 0, sizeof(*ts));
+    ts->be = be;
+    strbuf_init(&ts->url, 0);
+    if (be->kind == DB_SQLITE) {
+        snprintf(ts->dir, sizeof(ts->dir), "%s/iocm-test-%s.XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp", name);
+        assert_non_null(mkdtemp(ts->dir));
+        strbuf_addf(&ts->url, "sqlite:%s/iocm.db", ts->dir);
+    } else {
+        strbuf_addstr(&ts->url, be->url);
+    }
+    if (db_open(ts->url.buf, &ts->db, &err) != 0)
+        fail_msg("open: %s", err.msg);
+    if (be->kind == DB_POSTGRES)
+        exec_ok(ts->db, "DROP SCHEMA IF EXISTS public CASCADE;"
+                        "CREATE SCHEMA public");
+    if (db_migrate(ts->db, &err) != 0)
+        fail_msg("migrate: %s", err.msg);
+}
+
+void test_store_close(struct test_store *ts)
+{
+    db_close(ts->db);
+    ts->db = NULL;
+    if (ts->dir[0])
+        remove_tree(ts->dir);
+    strbuf_release(&ts->url);
+}
+
+void set_table_failing(struct db *db, const char *table, bool on)
+{
+    static const char *const events[] = { "INSERT", "UPDATE", "DELETE" };
+    struct strbuf sql = STRBUF_INIT;
+
+    if (db_get_kind(db) == DB_SQLITE) {
+        for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+            if (on)
+                strbuf_addf(&sql,
+                            "CREATE TEMP TRIGGER boom_%s_%s BEFORE %s ON %s "
+                            "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+                            table, events[i], events[i], table);
+            else
+                strbuf_addf(&sql, "DROP TRIGGER temp.boom_%s_%s;", table,
+                            events[i]);
+        }
+    } else if (on) {
+        strbuf_addf(&sql,
+                    "CREATE OR REPLACE FUNCTION iocm_test_boom() RETURNS "
+                    "trigger LANGUAGE plpgsql AS "
+                    "$$BEGIN RAISE EXCEPTION 'boom'; END$$;"
+                    "CREATE TRIGGER boom BEFORE INSERT OR UPDATE OR DELETE "
+                    "ON %s FOR EACH ROW EXECUTE FUNCTION iocm_test_boom()",
+                    table);
+    } else {
+        strbuf_addf(&sql, "DROP TRIGGER boom ON %s", table);
+    }
+    exec_ok(db, sql.buf);
+    strbuf_release(&sql);
 }
 
 static int run_backend(const char *module, const struct CMUnitTest *cases,

@@ -31,10 +31,7 @@
 
 /* What each case starts with: a migrated, empty store. */
 struct fixture {
-    const struct backend *be;
-    char dir[256]; /* SQLite's temporary folder */
-    struct strbuf url;
-    struct db *db;
+    struct test_store st;
 };
 
 static int64_t audit_rows(struct db *db)
@@ -52,26 +49,8 @@ static int fixture_setup(void **state)
 {
     const struct backend *be = *state;
     struct fixture *fx = xcalloc(1, sizeof(*fx));
-    struct iocm_err err = IOCM_ERR_INIT;
-    const char *tmp = getenv("TMPDIR");
 
-    fx->be = be;
-    strbuf_init(&fx->url, 0);
-    if (be->kind == DB_SQLITE) {
-        snprintf(fx->dir, sizeof(fx->dir), "%s/iocm-test-audit.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(fx->dir));
-        strbuf_addf(&fx->url, "sqlite:%s/iocm.db", fx->dir);
-    } else {
-        strbuf_addstr(&fx->url, be->url);
-    }
-    if (db_open(fx->url.buf, &fx->db, &err) != 0)
-        fail_msg("open: %s", err.msg);
-    if (be->kind == DB_POSTGRES)
-        exec_ok(fx->db, "DROP SCHEMA IF EXISTS public CASCADE;"
-                        "CREATE SCHEMA public");
-    if (db_migrate(fx->db, &err) != 0)
-        fail_msg("migrate: %s", err.msg);
+    test_store_open(&fx->st, be, "audit");
     *state = fx;
     return 0;
 }
@@ -80,10 +59,7 @@ static int fixture_teardown(void **state)
 {
     struct fixture *fx = *state;
 
-    db_close(fx->db);
-    if (fx->dir[0])
-        remove_tree(fx->dir);
-    strbuf_release(&fx->url);
+    test_store_close(&fx->st);
     free(fx);
     return 0;
 }
@@ -148,15 +124,16 @@ static void test_log_stores_details_as_compact_json(void **state)
             if (!details)
                 fail_msg("%s: %s", c->name, jerr.text);
         }
-        exec_ok(fx->db, "DELETE FROM audit_events");
-        log_ok(fx->db, NOW, "alice", "test.details", "7", details);
+        exec_ok(fx->st.db, "DELETE FROM audit_events");
+        log_ok(fx->st.db, NOW, "alice", "test.details", "7", details);
         /* The caller still owns details. */
         if (details)
             assert_int_equal(details->refcount, 1);
         json_decref(details);
         strbuf_reset(&got);
         strbuf_reset(&want);
-        assert_int_equal(audit_each(fx->db, &q, collect_event, &got, &err), 0);
+        assert_int_equal(audit_each(fx->st.db, &q, collect_event, &got, &err),
+                         0);
         strbuf_addf(&want, "%lld alice test.details test 7 %s\n",
                     (long long)NOW, c->want);
         if (strcmp(got.buf, want.buf) != 0)
@@ -174,10 +151,10 @@ static void test_log_without_object_id_stores_null(void **state)
     struct strbuf got = STRBUF_INIT;
     int64_t nulls = -1;
 
-    log_ok(fx->db, NOW, AUDIT_ACTOR_SYSTEM, "expire.run", NULL, NULL);
-    assert_int_equal(audit_each(fx->db, &q, collect_event, &got, &err), 0);
+    log_ok(fx->st.db, NOW, AUDIT_ACTOR_SYSTEM, "expire.run", NULL, NULL);
+    assert_int_equal(audit_each(fx->st.db, &q, collect_event, &got, &err), 0);
     assert_string_equal(got.buf, "1700000000 system expire.run test NULL {}\n");
-    assert_int_equal(db_query_int64(fx->db,
+    assert_int_equal(db_query_int64(fx->st.db,
                                     "SELECT COUNT(*) FROM audit_events "
                                     "WHERE object_id IS NULL",
                                     NULL, &nulls, &err),
@@ -275,7 +252,7 @@ static void test_each_filters_newest_first(void **state)
 {
     struct fixture *fx = *state;
 
-    seed_events(fx->db);
+    seed_events(fx->st.db);
     for (size_t i = 0; i < ARRAY_SIZE(query_cases); i++) {
         const struct query_case *c = &query_cases[i];
         struct iocm_err err = IOCM_ERR_INIT;
@@ -284,7 +261,7 @@ static void test_each_filters_newest_first(void **state)
         struct audit_query q;
 
         parse_query(c->spec, &parts, &q);
-        if (audit_each(fx->db, &q, collect_object_ids, &got, &err) != 0)
+        if (audit_each(fx->st.db, &q, collect_object_ids, &got, &err) != 0)
             fail_msg("'%s': %s", c->spec, err.msg);
         if (strcmp(got.buf, c->want) != 0)
             fail_msg("query '%s': listed '%s', want '%s'", c->spec, got.buf,
@@ -310,8 +287,8 @@ static void test_each_stops_when_the_callback_fails(void **state)
     struct iocm_err err = IOCM_ERR_INIT;
     int calls = 0;
 
-    seed_events(fx->db);
-    assert_int_equal(audit_each(fx->db, &q, stop_after_first, &calls, &err),
+    seed_events(fx->st.db);
+    assert_int_equal(audit_each(fx->st.db, &q, stop_after_first, &calls, &err),
                      IOCM_EINTERNAL);
     assert_int_equal(calls, 1);
 }
@@ -339,21 +316,21 @@ static void test_purge_deletes_older_events_and_counts_them(void **state)
     struct fixture *fx = *state;
     struct audit_query q = { 0 };
 
-    seed_events(fx->db);
+    seed_events(fx->st.db);
     for (size_t i = 0; i < ARRAY_SIZE(purge_cases); i++) {
         const struct purge_case *c = &purge_cases[i];
         struct iocm_err err = IOCM_ERR_INIT;
         struct strbuf left = STRBUF_INIT;
         int64_t deleted = -1;
 
-        assert_int_equal(audit_purge(fx->db, NOW + c->before, &deleted, &err),
-                         0);
+        assert_int_equal(
+            audit_purge(fx->st.db, NOW + c->before, &deleted, &err), 0);
         if (deleted != c->want_deleted)
             fail_msg("purge before +%lld: deleted %lld, want %lld",
                      (long long)c->before, (long long)deleted,
                      (long long)c->want_deleted);
         assert_int_equal(
-            audit_each(fx->db, &q, collect_object_ids, &left, &err), 0);
+            audit_each(fx->st.db, &q, collect_object_ids, &left, &err), 0);
         assert_string_equal(left.buf, c->want_left);
         strbuf_release(&left);
     }
@@ -364,9 +341,9 @@ static void test_purge_without_a_count_still_purges(void **state)
     struct fixture *fx = *state;
     struct iocm_err err = IOCM_ERR_INIT;
 
-    seed_events(fx->db);
-    assert_int_equal(audit_purge(fx->db, NOW + 25, NULL, &err), 0);
-    assert_int_equal(audit_rows(fx->db), 2);
+    seed_events(fx->st.db);
+    assert_int_equal(audit_purge(fx->st.db, NOW + 25, NULL, &err), 0);
+    assert_int_equal(audit_rows(fx->st.db), 2);
 }
 
 /* ---- transactions ----------------------------------------------------- */
@@ -376,16 +353,16 @@ static void test_events_live_and_die_with_their_transaction(void **state)
     struct fixture *fx = *state;
     struct iocm_err err = IOCM_ERR_INIT;
 
-    assert_int_equal(db_begin(fx->db, &err), 0);
-    log_ok(fx->db, NOW, "alice", "ioc.create", "1", NULL);
-    assert_int_equal(audit_rows(fx->db), 1);
-    assert_int_equal(db_rollback(fx->db, &err), 0);
-    assert_int_equal(audit_rows(fx->db), 0);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
+    log_ok(fx->st.db, NOW, "alice", "ioc.create", "1", NULL);
+    assert_int_equal(audit_rows(fx->st.db), 1);
+    assert_int_equal(db_rollback(fx->st.db, &err), 0);
+    assert_int_equal(audit_rows(fx->st.db), 0);
 
-    assert_int_equal(db_begin(fx->db, &err), 0);
-    log_ok(fx->db, NOW, "alice", "ioc.create", "1", NULL);
-    assert_int_equal(db_commit(fx->db, &err), 0);
-    assert_int_equal(audit_rows(fx->db), 1);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
+    log_ok(fx->st.db, NOW, "alice", "ioc.create", "1", NULL);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
+    assert_int_equal(audit_rows(fx->st.db), 1);
 }
 
 /* Makes inserts into audit_events fail with "boom" on this connection. */
@@ -408,15 +385,15 @@ static void test_a_failed_write_says_it_was_the_audit_event(void **state)
     struct iocm_err err = IOCM_ERR_INIT;
     static const char prefix[] = "cannot write audit event: ";
 
-    make_audit_fail(fx->db);
-    assert_int_equal(
-        audit_log(fx->db, NOW, "alice", "ioc.create", "ioc", "1", NULL, &err),
-        IOCM_EDB);
+    make_audit_fail(fx->st.db);
+    assert_int_equal(audit_log(fx->st.db, NOW, "alice", "ioc.create", "ioc",
+                               "1", NULL, &err),
+                     IOCM_EDB);
     assert_int_equal(err.code, IOCM_EDB);
     if (strncmp(err.msg, prefix, strlen(prefix)) != 0 ||
         !strstr(err.msg, "boom"))
         fail_msg("message '%s'", err.msg);
-    assert_int_equal(audit_rows(fx->db), 0);
+    assert_int_equal(audit_rows(fx->st.db), 0);
 }
 
 /* ---- running ---------------------------------------------------------- */

@@ -36,10 +36,7 @@
 
 /* What each case starts with: a migrated, empty store. */
 struct fixture {
-    const struct backend *be;
-    char dir[256]; /* SQLite's temporary folder */
-    struct strbuf url;
-    struct db *db;
+    struct test_store st;
     struct ioc_defaults defaults;
 };
 
@@ -69,26 +66,8 @@ static int fixture_setup(void **state)
 {
     const struct backend *be = *state;
     struct fixture *fx = xcalloc(1, sizeof(*fx));
-    struct iocm_err err = IOCM_ERR_INIT;
-    const char *tmp = getenv("TMPDIR");
 
-    fx->be = be;
-    strbuf_init(&fx->url, 0);
-    if (be->kind == DB_SQLITE) {
-        snprintf(fx->dir, sizeof(fx->dir), "%s/iocm-test-repo.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(fx->dir));
-        strbuf_addf(&fx->url, "sqlite:%s/iocm.db", fx->dir);
-    } else {
-        strbuf_addstr(&fx->url, be->url);
-    }
-    if (db_open(fx->url.buf, &fx->db, &err) != 0)
-        fail_msg("open: %s", err.msg);
-    if (be->kind == DB_POSTGRES)
-        exec_ok(fx->db, "DROP SCHEMA IF EXISTS public CASCADE;"
-                        "CREATE SCHEMA public");
-    if (db_migrate(fx->db, &err) != 0)
-        fail_msg("migrate: %s", err.msg);
+    test_store_open(&fx->st, be, "repo");
     ioc_defaults_init(&fx->defaults);
     *state = fx;
     return 0;
@@ -98,48 +77,9 @@ static int fixture_teardown(void **state)
 {
     struct fixture *fx = *state;
 
-    db_close(fx->db);
-    if (fx->dir[0])
-        remove_tree(fx->dir);
-    strbuf_release(&fx->url);
+    test_store_close(&fx->st);
     free(fx);
     return 0;
-}
-
-/*
- * Makes every INSERT, UPDATE and DELETE on table fail with "boom" (on = 1)
- * or lifts that again (on = 0), on this connection's store only: SQLite
- * takes TEMP triggers, PostgreSQL a trigger function.
- */
-static void set_table_failing(struct db *db, const char *table, bool on)
-{
-    static const char *const events[] = { "INSERT", "UPDATE", "DELETE" };
-    struct strbuf sql = STRBUF_INIT;
-
-    if (db_get_kind(db) == DB_SQLITE) {
-        for (size_t i = 0; i < ARRAY_SIZE(events); i++) {
-            if (on)
-                strbuf_addf(&sql,
-                            "CREATE TEMP TRIGGER boom_%s_%s BEFORE %s ON %s "
-                            "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
-                            table, events[i], events[i], table);
-            else
-                strbuf_addf(&sql, "DROP TRIGGER temp.boom_%s_%s;", table,
-                            events[i]);
-        }
-    } else if (on) {
-        strbuf_addf(&sql,
-                    "CREATE OR REPLACE FUNCTION iocm_test_boom() RETURNS "
-                    "trigger LANGUAGE plpgsql AS "
-                    "$$BEGIN RAISE EXCEPTION 'boom'; END$$;"
-                    "CREATE TRIGGER boom BEFORE INSERT OR UPDATE OR DELETE "
-                    "ON %s FOR EACH ROW EXECUTE FUNCTION iocm_test_boom()",
-                    table);
-    } else {
-        strbuf_addf(&sql, "DROP TRIGGER boom ON %s", table);
-    }
-    exec_ok(db, sql.buf);
-    strbuf_release(&sql);
 }
 
 /* ---- the maintained counts ------------------------------------------ */
@@ -269,9 +209,9 @@ static enum ioc_upsert_outcome upsert_ok(struct fixture *fx,
     enum ioc_upsert_outcome outcome = (enum ioc_upsert_outcome) - 1;
 
     upsert_opts(fx, &o, actor, now);
-    if (ioc_repo_upsert(fx->db, in, &o, id, &outcome, &err) != 0)
+    if (ioc_repo_upsert(fx->st.db, in, &o, id, &outcome, &err) != 0)
         fail_msg("upsert '%s': %s", in->value, err.msg);
-    check_counts(fx->db, in->value);
+    check_counts(fx->st.db, in->value);
     return outcome;
 }
 
@@ -426,7 +366,7 @@ static void test_upsert_creates_with_defaults_and_expiry(void **state)
         fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = c->ttl_days;
         if (upsert_ok(fx, &in, "alice", NOW, &id) != IOC_UPSERT_CREATED)
             fail_msg("%s: not created", c->name);
-        get_ok(fx->db, id, &got);
+        get_ok(fx->st.db, id, &got);
         print_message("case: %s\n", c->name);
         assert_int_equal(got.id, id);
         assert_int_equal(got.type, IOC_TYPE_DOMAIN);
@@ -470,7 +410,7 @@ static void test_upsert_keeps_given_times_and_tags(void **state)
     strvec_sort_unique(&in.tags);
     fx->defaults.ttl_days[IOC_TYPE_IPV4] = 7;
     upsert_ok(fx, &in, "alice", NOW, &id);
-    get_ok(fx->db, id, &got);
+    get_ok(fx->st.db, id, &got);
     assert_int_equal(got.first_seen, NOW - 10 * DAY);
     assert_int_equal(got.last_seen, NOW - 2 * DAY);
     assert_int_equal(got.created_at, NOW - DAY);
@@ -557,7 +497,7 @@ static void test_upsert_again_is_seen_again(void **state)
             IOC_UPSERT_SEEN_AGAIN);
         assert_int_equal(again_id, id);
 
-        get_ok(fx->db, id, &got);
+        get_ok(fx->st.db, id, &got);
         join(&got.tags, &tags);
         assert_string_equal(got.source, c->want_source);
         assert_string_equal(got.description, c->want_description);
@@ -570,7 +510,7 @@ static void test_upsert_again_is_seen_again(void **state)
         assert_int_equal(got.severity, IOC_SEV_MEDIUM);
         assert_int_equal(got.status, IOC_STATUS_ACTIVE);
         param = id;
-        assert_int_equal(query_ok(fx->db,
+        assert_int_equal(query_ok(fx->st.db,
                                   "SELECT COUNT(*) FROM iocs WHERE value = "
                                   "(SELECT value FROM iocs WHERE id = ?)",
                                   &param),
@@ -596,7 +536,7 @@ static void test_upsert_same_value_of_another_type_is_another_row(void **state)
     assert_int_equal(upsert_ok(fx, &in, "alice", NOW + 1, &again),
                      IOC_UPSERT_SEEN_AGAIN);
     assert_int_equal(again, file);
-    assert_int_equal(query_ok(fx->db, "SELECT COUNT(*) FROM iocs", NULL), 2);
+    assert_int_equal(query_ok(fx->st.db, "SELECT COUNT(*) FROM iocs", NULL), 2);
     ioc_release(&in);
 }
 
@@ -611,10 +551,10 @@ static void test_upsert_reactivates_expired_with_fresh_expiry(void **state)
     fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 30;
     id = add_domain(fx, "old.example", NOW);
     /* Enriched, so the move between counts keeps its enrichment. */
-    assert_int_equal(ioc_repo_mark_enriched(fx->db, id, &err), 0);
-    check_counts(fx->db, "mark enriched");
-    set_status(fx->db, id, IOC_STATUS_EXPIRED, "ttl", NOW + 30 * DAY);
-    get_ok(fx->db, id, &got);
+    assert_int_equal(ioc_repo_mark_enriched(fx->st.db, id, &err), 0);
+    check_counts(fx->st.db, "mark enriched");
+    set_status(fx->st.db, id, IOC_STATUS_EXPIRED, "ttl", NOW + 30 * DAY);
+    get_ok(fx->st.db, id, &got);
     assert_int_equal(got.status, IOC_STATUS_EXPIRED);
     assert_string_equal(got.expiry_reason, "ttl");
     ioc_release(&got);
@@ -623,7 +563,7 @@ static void test_upsert_reactivates_expired_with_fresh_expiry(void **state)
     assert_int_equal(upsert_ok(fx, &in, "bob", later, &again),
                      IOC_UPSERT_REACTIVATED);
     assert_int_equal(again, id);
-    get_ok(fx->db, id, &got);
+    get_ok(fx->st.db, id, &got);
     assert_int_equal(got.status, IOC_STATUS_ACTIVE);
     assert_int_equal(got.expires_at, later + 30 * DAY);
     assert_null(got.expiry_reason);
@@ -645,12 +585,12 @@ static void test_upsert_reactivated_with_no_expiry_never_expires(void **state)
 
     fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 30;
     id = add_domain(fx, "old.example", NOW);
-    set_status(fx->db, id, IOC_STATUS_EXPIRED, "ttl", NOW + 30 * DAY);
+    set_status(fx->st.db, id, IOC_STATUS_EXPIRED, "ttl", NOW + 30 * DAY);
     input_init(&in, IOC_TYPE_DOMAIN, "old.example");
     in.no_expiry = true;
     assert_int_equal(upsert_ok(fx, &in, "bob", NOW + 40 * DAY, NULL),
                      IOC_UPSERT_REACTIVATED);
-    get_ok(fx->db, id, &got);
+    get_ok(fx->st.db, id, &got);
     assert_int_equal(got.status, IOC_STATUS_ACTIVE);
     assert_int_equal(got.expires_at, 0);
     ioc_release(&got);
@@ -688,9 +628,9 @@ static void test_upsert_audits_each_outcome_when_asked(void **state)
     input_init(&in, IOC_TYPE_DOMAIN, "a.example");
     upsert_ok(fx, &in, "alice", NOW, &id);
     upsert_ok(fx, &in, "bob", NOW + 1, NULL);
-    set_status(fx->db, id, IOC_STATUS_EXPIRED, "ttl", NOW + 2);
+    set_status(fx->st.db, id, IOC_STATUS_EXPIRED, "ttl", NOW + 2);
     upsert_ok(fx, &in, "carol", NOW + 3, NULL);
-    events_of(fx->db, &events);
+    events_of(fx->st.db, &events);
     strbuf_addf(&want,
                 "carol ioc.reactivate ioc %lld "
                 "{\"type\":\"domain\",\"value\":\"a.example\"}\n"
@@ -709,18 +649,19 @@ static void test_upsert_audits_each_outcome_when_asked(void **state)
     input_init(&in, IOC_TYPE_DOMAIN, "b.example");
     upsert_opts(fx, &o, "alice", NOW + 10);
     o.audit = false;
-    assert_int_equal(ioc_repo_upsert(fx->db, &in, &o, &quiet, NULL, &err), 0);
-    assert_int_equal(ioc_repo_upsert(fx->db, &in, &o, NULL, NULL, &err), 0);
-    set_status(fx->db, quiet, IOC_STATUS_EXPIRED, "ttl", NOW + 11);
+    assert_int_equal(ioc_repo_upsert(fx->st.db, &in, &o, &quiet, NULL, &err),
+                     0);
+    assert_int_equal(ioc_repo_upsert(fx->st.db, &in, &o, NULL, NULL, &err), 0);
+    set_status(fx->st.db, quiet, IOC_STATUS_EXPIRED, "ttl", NOW + 11);
     o.now = NOW + 12;
-    assert_int_equal(ioc_repo_upsert(fx->db, &in, &o, NULL, NULL, &err), 0);
-    check_counts(fx->db, "quiet upserts");
+    assert_int_equal(ioc_repo_upsert(fx->st.db, &in, &o, NULL, NULL, &err), 0);
+    check_counts(fx->st.db, "quiet upserts");
     strbuf_reset(&events);
-    events_of(fx->db, &events);
+    events_of(fx->st.db, &events);
     /* Only set_status's own event is new. */
-    assert_int_equal(audit_rows(fx->db), 5);
+    assert_int_equal(audit_rows(fx->st.db), 5);
     assert_non_null(strstr(events.buf, "bob ioc.status"));
-    assert_int_equal(query_ok(fx->db,
+    assert_int_equal(query_ok(fx->st.db,
                               "SELECT COUNT(*) FROM audit_events WHERE action "
                               "IN ('ioc.create', 'ioc.seen', "
                               "'ioc.reactivate')",
@@ -742,12 +683,14 @@ static void test_get_and_find_report_missing_indicators(void **state)
 
     ioc_init(&got);
     assert_int_equal(
-        ioc_repo_find(fx->db, IOC_TYPE_DOMAIN, "evil.example", &got, &err), 0);
+        ioc_repo_find(fx->st.db, IOC_TYPE_DOMAIN, "evil.example", &got, &err),
+        0);
     assert_int_equal(got.id, id);
     assert_string_equal(got.value, "evil.example");
     ioc_release(&got);
 
-    assert_int_equal(ioc_repo_get(fx->db, id + 1000, &got, &err), IOCM_ENOENT);
+    assert_int_equal(ioc_repo_get(fx->st.db, id + 1000, &got, &err),
+                     IOCM_ENOENT);
     assert_int_equal(err.code, IOCM_ENOENT);
     {
         char want[64];
@@ -757,12 +700,12 @@ static void test_get_and_find_report_missing_indicators(void **state)
         assert_string_equal(err.msg, want);
     }
     assert_int_equal(
-        ioc_repo_find(fx->db, IOC_TYPE_FILENAME, "evil.example", &got, &err),
+        ioc_repo_find(fx->st.db, IOC_TYPE_FILENAME, "evil.example", &got, &err),
         IOCM_ENOENT);
     assert_string_equal(err.msg,
                         "no indicator 'evil.example' of type filename");
     assert_int_equal(
-        ioc_repo_find(fx->db, IOC_TYPE_DOMAIN, "nope.example", &got, &err),
+        ioc_repo_find(fx->st.db, IOC_TYPE_DOMAIN, "nope.example", &got, &err),
         IOCM_ENOENT);
     assert_string_equal(err.msg, "no indicator 'nope.example' of type domain");
 }
@@ -958,7 +901,7 @@ static void test_each_and_count_apply_every_filter(void **state)
         size_t all_n;
 
         parse_filter(c->spec, &parts, &f);
-        if (ioc_repo_each(fx->db, &f, collect_seed_numbers, &got, &err) != 0)
+        if (ioc_repo_each(fx->st.db, &f, collect_seed_numbers, &got, &err) != 0)
             fail_msg("'%s': %s", c->spec, err.msg);
         if (strcmp(got.buf, c->want) != 0)
             fail_msg("filter '%s': listed '%s', want '%s'", c->spec, got.buf,
@@ -967,11 +910,11 @@ static void test_each_and_count_apply_every_filter(void **state)
         f.limit = 0;
         f.offset = 0;
         assert_int_equal(
-            ioc_repo_each(fx->db, &f, collect_seed_numbers, &all, &err), 0);
+            ioc_repo_each(fx->st.db, &f, collect_seed_numbers, &all, &err), 0);
         all_n = all.len ? 1 : 0;
         for (size_t k = 0; k < all.len; k++)
             all_n += all.buf[k] == ',';
-        assert_int_equal(ioc_repo_count(fx->db, &f, &count, &err), 0);
+        assert_int_equal(ioc_repo_count(fx->st.db, &f, &count, &err), 0);
         if (count != (int64_t)all_n)
             fail_msg("filter '%s': count %lld, listed %zu", c->spec,
                      (long long)count, all_n);
@@ -1006,7 +949,7 @@ static void test_each_breaks_created_at_ties_by_newest_id(void **state)
     /* Created earlier, though stored last. */
     older = add_domain(fx, "older.example", NOW - 1);
     ioc_filter_init(&f);
-    assert_int_equal(ioc_repo_each(fx->db, &f, collect_ids, &got, &err), 0);
+    assert_int_equal(ioc_repo_each(fx->st.db, &f, collect_ids, &got, &err), 0);
     strbuf_addf(&want, "%lld,%lld,%lld,%lld,", (long long)ids[2],
                 (long long)ids[1], (long long)ids[0], (long long)older);
     assert_string_equal(got.buf, want.buf);
@@ -1033,8 +976,9 @@ static void test_each_stops_when_the_callback_fails(void **state)
     add_domain(fx, "a.example", NOW);
     add_domain(fx, "b.example", NOW + 1);
     ioc_filter_init(&f);
-    assert_int_equal(ioc_repo_each(fx->db, &f, stop_after_first, &calls, &err),
-                     IOCM_EINTERNAL);
+    assert_int_equal(
+        ioc_repo_each(fx->st.db, &f, stop_after_first, &calls, &err),
+        IOCM_EINTERNAL);
     assert_int_equal(calls, 1);
 }
 
@@ -1051,18 +995,18 @@ static void test_save_audits_changed_fields_as_pairs(void **state)
     input_init(&in, IOC_TYPE_DOMAIN, "evil.example");
     set_tags(&in, "a");
     upsert_ok(fx, &in, "alice", NOW, &id);
-    get_ok(fx->db, id, &old);
-    get_ok(fx->db, id, &new);
+    get_ok(fx->st.db, id, &old);
+    get_ok(fx->st.db, id, &new);
     new.severity = IOC_SEV_HIGH;
     set_str(&new.source, "feed");
     strvec_push(&new.tags, "b");
     new.is_false_positive = true;
-    save_ok(fx->db, &old, &new, "ioc.update", extra, NOW + 10);
+    save_ok(fx->st.db, &old, &new, "ioc.update", extra, NOW + 10);
     /* extra stays the caller's. */
     assert_int_equal(extra->refcount, 1);
     json_decref(extra);
 
-    last_event_read(fx->db, &le);
+    last_event_read(fx->st.db, &le);
     assert_string_equal(le.action.buf, "ioc.update");
     assert_string_equal(le.actor.buf, "bob");
     assert_string_equal(le.object_type.buf, "ioc");
@@ -1075,7 +1019,7 @@ static void test_save_audits_changed_fields_as_pairs(void **state)
     ioc_release(&old);
     ioc_release(&new);
 
-    get_ok(fx->db, id, &old);
+    get_ok(fx->st.db, id, &old);
     assert_int_equal(old.severity, IOC_SEV_HIGH);
     assert_string_equal(old.source, "feed");
     assert_int_equal(old.tags.nr, 2);
@@ -1085,14 +1029,14 @@ static void test_save_audits_changed_fields_as_pairs(void **state)
     assert_string_equal(old.created_by, "alice");
 
     /* Status, expiry, confidence, TLP and description, and counts. */
-    get_ok(fx->db, id, &new);
+    get_ok(fx->st.db, id, &new);
     new.status = IOC_STATUS_ARCHIVED;
     new.expires_at = NOW + DAY;
     new.confidence = 80;
     new.tlp = TLP_RED;
     set_str(&new.description, "kit");
-    save_ok(fx->db, &old, &new, "ioc.update", NULL, NOW + 20);
-    last_event_read(fx->db, &le);
+    save_ok(fx->st.db, &old, &new, "ioc.update", NULL, NOW + 20);
+    last_event_read(fx->st.db, &le);
     {
         struct strbuf want = STRBUF_INIT;
 
@@ -1109,7 +1053,7 @@ static void test_save_audits_changed_fields_as_pairs(void **state)
     last_event_release(&le);
     ioc_release(&old);
     ioc_release(&new);
-    get_ok(fx->db, id, &old);
+    get_ok(fx->st.db, id, &old);
     assert_int_equal(old.status, IOC_STATUS_ARCHIVED);
     assert_int_equal(old.expires_at, NOW + DAY);
     assert_int_equal(old.confidence, 80);
@@ -1126,10 +1070,10 @@ static void test_save_without_changes_records_only_the_identity(void **state)
     struct ioc old, new;
     int64_t id = add_domain(fx, "evil.example", NOW);
 
-    get_ok(fx->db, id, &old);
-    get_ok(fx->db, id, &new);
-    save_ok(fx->db, &old, &new, "ioc.touch", NULL, NOW + 1);
-    last_event_read(fx->db, &le);
+    get_ok(fx->st.db, id, &old);
+    get_ok(fx->st.db, id, &new);
+    save_ok(fx->st.db, &old, &new, "ioc.touch", NULL, NOW + 1);
+    last_event_read(fx->st.db, &le);
     assert_string_equal(le.action.buf, "ioc.touch");
     assert_string_equal(le.details.buf,
                         "{\"type\":\"domain\",\"value\":\"evil.example\"}");
@@ -1146,15 +1090,15 @@ static void test_save_of_a_missing_indicator_fails_unaudited(void **state)
     struct ioc old, new;
     int64_t id = add_domain(fx, "evil.example", NOW);
 
-    get_ok(fx->db, id, &old);
-    get_ok(fx->db, id, &new);
+    get_ok(fx->st.db, id, &old);
+    get_ok(fx->st.db, id, &new);
     old.id = new.id = id + 1000;
     new.severity = IOC_SEV_HIGH;
-    dump_store(fx->db, &before);
-    assert_int_equal(
-        ioc_repo_save(fx->db, &old, &new, "ioc.update", NULL, "bob", NOW, &err),
-        IOCM_ENOENT);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &before);
+    assert_int_equal(ioc_repo_save(fx->st.db, &old, &new, "ioc.update", NULL,
+                                   "bob", NOW, &err),
+                     IOCM_ENOENT);
+    dump_store(fx->st.db, &after);
     assert_string_equal(after.buf, before.buf);
     ioc_release(&old);
     ioc_release(&new);
@@ -1172,13 +1116,14 @@ static void test_delete_removes_the_row_and_audits_it(void **state)
     int64_t other = add_domain(fx, "kept.example", NOW);
     char idbuf[24];
 
-    assert_int_equal(ioc_repo_mark_enriched(fx->db, id, &err), 0);
-    get_ok(fx->db, id, &gone);
-    assert_int_equal(ioc_repo_delete(fx->db, &gone, "bob", NOW + 5, &err), 0);
-    check_counts(fx->db, "delete");
-    assert_int_equal(ioc_repo_get(fx->db, id, &kept, &err), IOCM_ENOENT);
-    get_ok(fx->db, other, &kept);
-    last_event_read(fx->db, &le);
+    assert_int_equal(ioc_repo_mark_enriched(fx->st.db, id, &err), 0);
+    get_ok(fx->st.db, id, &gone);
+    assert_int_equal(ioc_repo_delete(fx->st.db, &gone, "bob", NOW + 5, &err),
+                     0);
+    check_counts(fx->st.db, "delete");
+    assert_int_equal(ioc_repo_get(fx->st.db, id, &kept, &err), IOCM_ENOENT);
+    get_ok(fx->st.db, other, &kept);
+    last_event_read(fx->st.db, &le);
     snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
     assert_string_equal(le.action.buf, "ioc.delete");
     assert_string_equal(le.actor.buf, "bob");
@@ -1199,13 +1144,13 @@ static void test_delete_of_a_missing_indicator_fails_unaudited(void **state)
     struct ioc ioc;
     int64_t id = add_domain(fx, "evil.example", NOW);
 
-    get_ok(fx->db, id, &ioc);
-    assert_int_equal(ioc_repo_delete(fx->db, &ioc, "bob", NOW, &err), 0);
-    dump_store(fx->db, &before);
+    get_ok(fx->st.db, id, &ioc);
+    assert_int_equal(ioc_repo_delete(fx->st.db, &ioc, "bob", NOW, &err), 0);
+    dump_store(fx->st.db, &before);
     /* A second delete (another user got there first) changes nothing. */
-    assert_int_equal(ioc_repo_delete(fx->db, &ioc, "bob", NOW, &err),
+    assert_int_equal(ioc_repo_delete(fx->st.db, &ioc, "bob", NOW, &err),
                      IOCM_ENOENT);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &after);
     assert_string_equal(after.buf, before.buf);
     ioc_release(&ioc);
     strbuf_release(&before);
@@ -1231,38 +1176,38 @@ static void test_batch_applies_counts_once_before_commit(void **state)
     struct ioc_upsert_opts o;
     int64_t old = add_domain(fx, "old.example", NOW);
 
-    set_status(fx->db, old, IOC_STATUS_EXPIRED, "ttl", NOW + 1);
-    dump_query(fx->db, sql_kept_counts, &before);
+    set_status(fx->st.db, old, IOC_STATUS_EXPIRED, "ttl", NOW + 1);
+    dump_query(fx->st.db, sql_kept_counts, &before);
 
     ioc_count_delta_init(&pending);
     upsert_opts(fx, &o, "alice", NOW + 10);
     o.audit = false;
     o.pending = &pending;
-    assert_int_equal(db_begin(fx->db, &err), 0);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
     for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
         enum ioc_upsert_outcome outcome;
         struct ioc in;
 
         input_init(&in, IOC_TYPE_DOMAIN, values[i]);
-        if (ioc_repo_upsert(fx->db, &in, &o, NULL, &outcome, &err) != 0)
+        if (ioc_repo_upsert(fx->st.db, &in, &o, NULL, &outcome, &err) != 0)
             fail_msg("batch upsert '%s': %s", values[i], err.msg);
         assert_int_equal(outcome, want[i]);
         ioc_release(&in);
     }
     /* Nothing is counted until the batch applies its changes. */
-    dump_query(fx->db, sql_kept_counts, &during);
+    dump_query(fx->st.db, sql_kept_counts, &during);
     assert_string_equal(during.buf, before.buf);
     assert_true(pending.is_dirty);
     assert_int_equal(pending.n[IOC_TYPE_DOMAIN][IOC_STATUS_ACTIVE][0], 3);
     assert_int_equal(pending.n[IOC_TYPE_DOMAIN][IOC_STATUS_EXPIRED][0], -1);
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
     assert_false(pending.is_dirty);
     assert_int_equal(pending.n[IOC_TYPE_DOMAIN][IOC_STATUS_ACTIVE][0], 0);
     /* Applying a clean delta writes nothing. */
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
-    assert_int_equal(db_commit(fx->db, &err), 0);
-    check_counts(fx->db, "batch");
-    assert_int_equal(query_ok(fx->db, "SELECT COUNT(*) FROM iocs", NULL), 3);
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
+    check_counts(fx->st.db, "batch");
+    assert_int_equal(query_ok(fx->st.db, "SELECT COUNT(*) FROM iocs", NULL), 3);
     strbuf_release(&before);
     strbuf_release(&during);
 }
@@ -1290,9 +1235,9 @@ static void test_upsert_batch_matches_one_by_one(void **state)
         snprintf(value, sizeof(value), "v%d.example", i);
         add_domain(fx, value, NOW);
     }
-    old = query_ok(fx->db, "SELECT id FROM iocs WHERE value = 'v70.example'",
+    old = query_ok(fx->st.db, "SELECT id FROM iocs WHERE value = 'v70.example'",
                    NULL);
-    set_status(fx->db, old, IOC_STATUS_EXPIRED, "ttl", NOW + 1);
+    set_status(fx->st.db, old, IOC_STATUS_EXPIRED, "ttl", NOW + 1);
     /* In reverse order, every seventh entry a copy of the one before. */
     for (int i = 0; i < BATCH_N; i++) {
         int n = BATCH_N - 1 - i;
@@ -1313,11 +1258,11 @@ static void test_upsert_batch_matches_one_by_one(void **state)
     upsert_opts(fx, &o, "alice", NOW + 10);
     o.audit = false;
     o.pending = &pending;
-    assert_int_equal(db_begin(fx->db, &err), 0);
-    if (ioc_repo_upsert_batch(fx->db, in, BATCH_N, &o, got, &err) != 0)
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
+    if (ioc_repo_upsert_batch(fx->st.db, in, BATCH_N, &o, got, &err) != 0)
         fail_msg("batch: %s", err.msg);
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
-    assert_int_equal(db_commit(fx->db, &err), 0);
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
     for (int i = 0; i < BATCH_N; i++) {
         if (got[i] != want[i])
             fail_msg("entry %d (%s): outcome %d, want %d", i, in[i].value,
@@ -1325,11 +1270,11 @@ static void test_upsert_batch_matches_one_by_one(void **state)
         created += want[i] == IOC_UPSERT_CREATED;
         ioc_release(&in[i]);
     }
-    check_counts(fx->db, "batch upsert");
-    assert_int_equal(query_ok(fx->db, "SELECT COUNT(*) FROM iocs", NULL),
+    check_counts(fx->st.db, "batch upsert");
+    assert_int_equal(query_ok(fx->st.db, "SELECT COUNT(*) FROM iocs", NULL),
                      BATCH_N / 10 + created);
     /* Every entry's row was seen at the batch's time and is active. */
-    assert_int_equal(query_ok(fx->db,
+    assert_int_equal(query_ok(fx->st.db,
                               "SELECT COUNT(*) FROM iocs WHERE "
                               "last_seen = 1700000010 AND status <> 2",
                               NULL),
@@ -1351,24 +1296,24 @@ static void write_and_dump(struct fixture *fx, struct ioc *in, size_t n,
     struct ioc_count_delta pending;
     struct ioc_upsert_opts o;
 
-    exec_ok(fx->db, "DELETE FROM iocs");
-    exec_ok(fx->db, "DELETE FROM ioc_counts");
-    exec_ok(fx->db, "DELETE FROM ioc_new_hourly");
-    exec_ok(fx->db, "DELETE FROM ioc_expiry_hourly");
+    exec_ok(fx->st.db, "DELETE FROM iocs");
+    exec_ok(fx->st.db, "DELETE FROM ioc_counts");
+    exec_ok(fx->st.db, "DELETE FROM ioc_new_hourly");
+    exec_ok(fx->st.db, "DELETE FROM ioc_expiry_hourly");
     ioc_count_delta_init(&pending);
     upsert_opts(fx, &o, "importer", NOW + 10);
     o.audit = false;
     o.pending = &pending;
-    assert_int_equal(db_begin(fx->db, &err), 0);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
     for (size_t i = 0; i < n && !is_batch; i++)
-        assert_int_equal(ioc_repo_upsert(fx->db, &in[i], &o, NULL, NULL, &err),
-                         0);
-    if (is_batch && ioc_repo_upsert_batch(fx->db, in, n, &o, got, &err) != 0)
+        assert_int_equal(
+            ioc_repo_upsert(fx->st.db, &in[i], &o, NULL, NULL, &err), 0);
+    if (is_batch && ioc_repo_upsert_batch(fx->st.db, in, n, &o, got, &err) != 0)
         fail_msg("batch: %s", err.msg);
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
-    assert_int_equal(db_commit(fx->db, &err), 0);
-    check_counts(fx->db, is_batch ? "a batch" : "upserts one by one");
-    dump_query(fx->db,
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
+    check_counts(fx->st.db, is_batch ? "a batch" : "upserts one by one");
+    dump_query(fx->st.db,
                "SELECT type, value, severity, confidence, tlp, source, "
                "description, tags, status, is_false_positive, first_seen, "
                "last_seen, created_at, created_by, updated_at, updated_by, "
@@ -1445,18 +1390,18 @@ static void test_batch_rolled_back_leaves_nothing(void **state)
     struct ioc in;
 
     add_domain(fx, "kept.example", NOW);
-    dump_store(fx->db, &before);
+    dump_store(fx->st.db, &before);
     ioc_count_delta_init(&pending);
     upsert_opts(fx, &o, "alice", NOW + 10);
     o.pending = &pending;
-    assert_int_equal(db_begin(fx->db, &err), 0);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
     input_init(&in, IOC_TYPE_DOMAIN, "dropped.example");
-    assert_int_equal(ioc_repo_upsert(fx->db, &in, &o, NULL, NULL, &err), 0);
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
-    assert_int_equal(db_rollback(fx->db, &err), 0);
-    dump_store(fx->db, &after);
+    assert_int_equal(ioc_repo_upsert(fx->st.db, &in, &o, NULL, NULL, &err), 0);
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
+    assert_int_equal(db_rollback(fx->st.db, &err), 0);
+    dump_store(fx->st.db, &after);
     assert_string_equal(after.buf, before.buf);
-    check_counts(fx->db, "rolled back batch");
+    check_counts(fx->st.db, "rolled back batch");
     ioc_release(&in);
     strbuf_release(&before);
     strbuf_release(&after);
@@ -1471,17 +1416,17 @@ static void test_counts_rebuild_repairs_drift(void **state)
 
     seed_store(fx);
     a = add_domain(fx, "a.example", NOW);
-    assert_int_equal(ioc_repo_mark_enriched(fx->db, a, &err), 0);
-    check_counts(fx->db, "seeding");
-    exec_ok(fx->db, "UPDATE ioc_counts SET n = n + 7");
-    exec_ok(fx->db, "INSERT INTO ioc_counts (type, status, is_enriched, n) "
-                    "VALUES ('cve', 3, 1, 5)");
-    assert_false(counts_match(fx->db, &why));
-    assert_int_equal(ioc_counts_rebuild(fx->db, &err), 0);
-    check_counts(fx->db, "rebuild");
+    assert_int_equal(ioc_repo_mark_enriched(fx->st.db, a, &err), 0);
+    check_counts(fx->st.db, "seeding");
+    exec_ok(fx->st.db, "UPDATE ioc_counts SET n = n + 7");
+    exec_ok(fx->st.db, "INSERT INTO ioc_counts (type, status, is_enriched, n) "
+                       "VALUES ('cve', 3, 1, 5)");
+    assert_false(counts_match(fx->st.db, &why));
+    assert_int_equal(ioc_counts_rebuild(fx->st.db, &err), 0);
+    check_counts(fx->st.db, "rebuild");
     /* Rebuilding kept counts leaves them as they are. */
-    assert_int_equal(ioc_counts_rebuild(fx->db, &err), 0);
-    check_counts(fx->db, "second rebuild");
+    assert_int_equal(ioc_counts_rebuild(fx->st.db, &err), 0);
+    check_counts(fx->st.db, "second rebuild");
     strbuf_release(&why);
 }
 
@@ -1535,14 +1480,14 @@ static void test_rollups_follow_a_batch_larger_than_the_table(void **state)
     upsert_opts(fx, &o, "importer", NOW + 10);
     o.audit = false;
     o.pending = pending;
-    assert_int_equal(db_begin(fx->db, &err), 0);
-    if (ioc_repo_upsert_batch(fx->db, in, ROLLUP_N, &o, got, &err) != 0)
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
+    if (ioc_repo_upsert_batch(fx->st.db, in, ROLLUP_N, &o, got, &err) != 0)
         fail_msg("batch: %s", err.msg);
-    assert_int_equal(ioc_counts_apply(fx->db, pending, &err), 0);
-    assert_int_equal(db_commit(fx->db, &err), 0);
-    check_counts(fx->db, "a large batch");
+    assert_int_equal(ioc_counts_apply(fx->st.db, pending, &err), 0);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
+    check_counts(fx->st.db, "a large batch");
     /* 120 drafts are not new; the other 1,080 and the first one are. */
-    assert_int_equal(query_ok(fx->db,
+    assert_int_equal(query_ok(fx->st.db,
                               "SELECT SUM(n) FROM ioc_new_hourly WHERE dim = 1",
                               NULL),
                      ROLLUP_N - ROLLUP_N / 10 + 1);
@@ -1568,18 +1513,18 @@ static void test_rollups_follow_each_kind_of_write(void **state)
     upsert_ok(fx, &in, "alice", NOW - 5000, &draft);
     ioc_release(&in);
     assert_int_equal(
-        query_ok(fx->db, "SELECT COUNT(*) FROM ioc_new_hourly WHERE n <> 0",
+        query_ok(fx->st.db, "SELECT COUNT(*) FROM ioc_new_hourly WHERE n <> 0",
                  NULL),
         0);
     /* Out of draft, it is counted at its creation hour; back in, not. */
-    set_status(fx->db, draft, IOC_STATUS_ACTIVE, NULL, NOW);
-    assert_int_equal(query_ok(fx->db,
+    set_status(fx->st.db, draft, IOC_STATUS_ACTIVE, NULL, NOW);
+    assert_int_equal(query_ok(fx->st.db,
                               "SELECT n FROM ioc_new_hourly WHERE dim = 3 "
                               "AND name = 'osint'",
                               NULL),
                      1);
-    set_status(fx->db, draft, IOC_STATUS_DRAFT, NULL, NOW + 1);
-    set_status(fx->db, draft, IOC_STATUS_REVIEW, NULL, NOW + 2);
+    set_status(fx->st.db, draft, IOC_STATUS_DRAFT, NULL, NOW + 1);
+    set_status(fx->st.db, draft, IOC_STATUS_REVIEW, NULL, NOW + 2);
     /* Seen again with a source: it leaves "unknown" for that source. */
     a = add_domain(fx, "a.example", NOW - 3 * 3600);
     input_init(&in, IOC_TYPE_DOMAIN, "a.example");
@@ -1588,15 +1533,15 @@ static void test_rollups_follow_each_kind_of_write(void **state)
                      IOC_UPSERT_SEEN_AGAIN);
     ioc_release(&in);
     /* An edit of severity and source moves it between keys. */
-    get_ok(fx->db, a, &old);
-    get_ok(fx->db, a, &new);
+    get_ok(fx->st.db, a, &old);
+    get_ok(fx->st.db, a, &new);
     new.severity = IOC_SEV_CRITICAL;
     set_str(&new.source, "");
-    save_ok(fx->db, &old, &new, "ioc.update", NULL, NOW + 3);
+    save_ok(fx->st.db, &old, &new, "ioc.update", NULL, NOW + 3);
     ioc_release(&old);
     ioc_release(&new);
     /* Expired and reactivated: still new in its hour. */
-    set_status(fx->db, a, IOC_STATUS_EXPIRED, "ttl", NOW + 4);
+    set_status(fx->st.db, a, IOC_STATUS_EXPIRED, "ttl", NOW + 4);
     input_init(&in, IOC_TYPE_DOMAIN, "a.example");
     assert_int_equal(upsert_ok(fx, &in, "bob", NOW + 5, NULL),
                      IOC_UPSERT_REACTIVATED);
@@ -1604,29 +1549,29 @@ static void test_rollups_follow_each_kind_of_write(void **state)
     /* A delete takes the row and its enrichment attempts (recorded as
      * the enrichment store records them) out of the counts. */
     b = add_domain(fx, "b.example", NOW - 7200);
-    exec_ok(fx->db, "INSERT INTO enrich_attempts (ioc_id, provider, at, "
-                    "outcome) SELECT id, 'dns', 1700000000, 'success' FROM "
-                    "iocs WHERE value = 'b.example';"
-                    "INSERT INTO enrich_hourly (hour, outcome, n) "
-                    "VALUES (472222, 'success', 1)");
-    check_rollups(fx->db, "an attempt");
-    get_ok(fx->db, b, &old);
-    assert_int_equal(ioc_repo_delete(fx->db, &old, "bob", NOW + 6, &err), 0);
+    exec_ok(fx->st.db, "INSERT INTO enrich_attempts (ioc_id, provider, at, "
+                       "outcome) SELECT id, 'dns', 1700000000, 'success' FROM "
+                       "iocs WHERE value = 'b.example';"
+                       "INSERT INTO enrich_hourly (hour, outcome, n) "
+                       "VALUES (472222, 'success', 1)");
+    check_rollups(fx->st.db, "an attempt");
+    get_ok(fx->st.db, b, &old);
+    assert_int_equal(ioc_repo_delete(fx->st.db, &old, "bob", NOW + 6, &err), 0);
     ioc_release(&old);
-    check_counts(fx->db, "delete");
-    assert_int_equal(query_ok(fx->db, "SELECT SUM(n) FROM enrich_hourly", NULL),
-                     0);
+    check_counts(fx->st.db, "delete");
+    assert_int_equal(
+        query_ok(fx->st.db, "SELECT SUM(n) FROM enrich_hourly", NULL), 0);
     /* The check itself notices a row written behind the rollups' back. */
-    exec_ok(fx->db,
+    exec_ok(fx->st.db,
             "INSERT INTO iocs (type, value, severity, confidence, tlp, "
             "status, first_seen, last_seen, created_at, created_by, "
             "updated_at, updated_by) VALUES ('domain', 'sneaky.example', 2, "
             "50, 2, 2, 1, 1, 1700000000, 'x', 1, 'x')");
-    assert_int_equal(ioc_rollups_verify(fx->db, &n, &err), 0);
+    assert_int_equal(ioc_rollups_verify(fx->st.db, &n, &err), 0);
     /* Its type, severity, source, creator and TLP. */
     assert_int_equal(n, 5);
-    assert_int_equal(ioc_counts_rebuild(fx->db, &err), 0);
-    check_counts(fx->db, "rebuild");
+    assert_int_equal(ioc_counts_rebuild(fx->st.db, &err), 0);
+    check_counts(fx->st.db, "rebuild");
 }
 
 static void test_mark_enriched_is_idempotent_and_counted(void **state)
@@ -1638,17 +1583,19 @@ static void test_mark_enriched_is_idempotent_and_counted(void **state)
     struct strbuf counts = STRBUF_INIT;
 
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(ioc_repo_mark_enriched(fx->db, a, &err), 0);
-        check_counts(fx->db, "mark enriched");
+        assert_int_equal(ioc_repo_mark_enriched(fx->st.db, a, &err), 0);
+        check_counts(fx->st.db, "mark enriched");
     }
     /* An unknown id changes nothing. */
-    assert_int_equal(ioc_repo_mark_enriched(fx->db, b + 1000, &err), 0);
-    check_counts(fx->db, "mark enriched of an unknown id");
+    assert_int_equal(ioc_repo_mark_enriched(fx->st.db, b + 1000, &err), 0);
+    check_counts(fx->st.db, "mark enriched of an unknown id");
     assert_int_equal(
-        query_ok(fx->db, "SELECT is_enriched FROM iocs WHERE id = ?", &a), 1);
+        query_ok(fx->st.db, "SELECT is_enriched FROM iocs WHERE id = ?", &a),
+        1);
     assert_int_equal(
-        query_ok(fx->db, "SELECT is_enriched FROM iocs WHERE id = ?", &b), 0);
-    dump_query(fx->db, sql_kept_counts, &counts);
+        query_ok(fx->st.db, "SELECT is_enriched FROM iocs WHERE id = ?", &b),
+        0);
+    dump_query(fx->st.db, sql_kept_counts, &counts);
     assert_string_equal(counts.buf, "domain|2|0|1\ndomain|2|1|1\n");
     strbuf_release(&counts);
 }
@@ -1673,7 +1620,7 @@ static int run_upsert_new(struct fixture *fx, struct iocm_err *err)
 
     upsert_opts(fx, &o, "bob", NOW + 10);
     input_init(&in, IOC_TYPE_DOMAIN, "new.example");
-    rc = ioc_repo_upsert(fx->db, &in, &o, NULL, NULL, err);
+    rc = ioc_repo_upsert(fx->st.db, &in, &o, NULL, NULL, err);
     ioc_release(&in);
     return rc;
 }
@@ -1687,7 +1634,7 @@ static int run_upsert_stored(struct fixture *fx, struct iocm_err *err)
     upsert_opts(fx, &o, "bob", NOW + 10);
     input_init(&in, IOC_TYPE_DOMAIN, "stored.example");
     set_tags(&in, "seen");
-    rc = ioc_repo_upsert(fx->db, &in, &o, NULL, NULL, err);
+    rc = ioc_repo_upsert(fx->st.db, &in, &o, NULL, NULL, err);
     ioc_release(&in);
     return rc;
 }
@@ -1696,14 +1643,14 @@ static int run_save(struct fixture *fx, struct iocm_err *err)
 {
     struct ioc old, new;
     int rc =
-        ioc_repo_find(fx->db, IOC_TYPE_DOMAIN, "stored.example", &old, err);
+        ioc_repo_find(fx->st.db, IOC_TYPE_DOMAIN, "stored.example", &old, err);
 
     if (rc < 0)
         return rc;
-    get_ok(fx->db, old.id, &new);
+    get_ok(fx->st.db, old.id, &new);
     new.status = IOC_STATUS_ARCHIVED;
-    rc = ioc_repo_save(fx->db, &old, &new, "ioc.archive", NULL, "bob", NOW + 10,
-                       err);
+    rc = ioc_repo_save(fx->st.db, &old, &new, "ioc.archive", NULL, "bob",
+                       NOW + 10, err);
     ioc_release(&old);
     ioc_release(&new);
     return rc;
@@ -1713,11 +1660,11 @@ static int run_delete(struct fixture *fx, struct iocm_err *err)
 {
     struct ioc ioc;
     int rc =
-        ioc_repo_find(fx->db, IOC_TYPE_DOMAIN, "stored.example", &ioc, err);
+        ioc_repo_find(fx->st.db, IOC_TYPE_DOMAIN, "stored.example", &ioc, err);
 
     if (rc < 0)
         return rc;
-    rc = ioc_repo_delete(fx->db, &ioc, "bob", NOW + 10, err);
+    rc = ioc_repo_delete(fx->st.db, &ioc, "bob", NOW + 10, err);
     ioc_release(&ioc);
     return rc;
 }
@@ -1753,14 +1700,14 @@ static void test_a_failed_write_leaves_neither_change_nor_audit(void **state)
         for (size_t t = 0; t < ARRAY_SIZE(failing_tables); t++) {
             strbuf_reset(&before);
             strbuf_reset(&after);
-            dump_store(fx->db, &before);
-            set_table_failing(fx->db, failing_tables[t], true);
+            dump_store(fx->st.db, &before);
+            set_table_failing(fx->st.db, failing_tables[t], true);
             rc = c->run(fx, &err);
-            set_table_failing(fx->db, failing_tables[t], false);
+            set_table_failing(fx->st.db, failing_tables[t], false);
             if (rc >= 0 || !strstr(err.msg, "boom"))
                 fail_msg("%s with %s failing: rc %d, '%s'", c->name,
                          failing_tables[t], rc, err.msg);
-            dump_store(fx->db, &after);
+            dump_store(fx->st.db, &after);
             if (strcmp(before.buf, after.buf) != 0)
                 fail_msg("%s with %s failing changed the store:\n%s\n"
                          "became\n%s",
@@ -1768,16 +1715,16 @@ static void test_a_failed_write_leaves_neither_change_nor_audit(void **state)
         }
         /* The same change succeeds once nothing fails, and is audited:
          * the failures above were the injected ones. */
-        events = audit_rows(fx->db);
+        events = audit_rows(fx->st.db);
         strbuf_reset(&before);
         strbuf_reset(&after);
-        dump_query(fx->db, "SELECT * FROM iocs ORDER BY id", &before);
+        dump_query(fx->st.db, "SELECT * FROM iocs ORDER BY id", &before);
         if (c->run(fx, &err) != 0)
             fail_msg("%s: %s", c->name, err.msg);
-        dump_query(fx->db, "SELECT * FROM iocs ORDER BY id", &after);
+        dump_query(fx->st.db, "SELECT * FROM iocs ORDER BY id", &after);
         assert_string_not_equal(after.buf, before.buf);
-        assert_int_equal(audit_rows(fx->db), events + 1);
-        check_counts(fx->db, c->name);
+        assert_int_equal(audit_rows(fx->st.db), events + 1);
+        check_counts(fx->st.db, c->name);
         strbuf_release(&before);
         strbuf_release(&after);
     }
@@ -1793,15 +1740,15 @@ static void test_reconnect_migrates_nothing_and_keeps_rows(void **state)
     int version = -1;
     int64_t id = add_domain(fx, "kept.example", NOW);
 
-    db_close(fx->db);
-    fx->db = NULL;
-    if (db_connect(fx->url.buf, &fx->db, &err) != 0)
+    db_close(fx->st.db);
+    fx->st.db = NULL;
+    if (db_connect(fx->st.url.buf, &fx->st.db, &err) != 0)
         fail_msg("connect: %s", err.msg);
-    assert_int_equal(db_schema_version(fx->db, &version, &err), 0);
+    assert_int_equal(db_schema_version(fx->st.db, &version, &err), 0);
     assert_int_equal(version, db_schema_latest());
-    get_ok(fx->db, id, &got);
+    get_ok(fx->st.db, id, &got);
     assert_string_equal(got.value, "kept.example");
-    check_counts(fx->db, "reconnect");
+    check_counts(fx->st.db, "reconnect");
     ioc_release(&got);
     /* The reopened store takes writes through the repository. */
     add_domain(fx, "new.example", NOW + 1);

@@ -37,10 +37,7 @@
 #define DAY INT64_C(86400)
 
 struct fixture {
-    const struct backend *be;
-    char dir[256]; /* SQLite's temporary folder */
-    struct strbuf url;
-    struct db *db;
+    struct test_store st;
     struct ioc_defaults defaults;
 };
 
@@ -146,65 +143,12 @@ static void check_counts(struct db *db, const char *after)
     strbuf_release(&real);
 }
 
-/*
- * Makes every INSERT, UPDATE and DELETE on table fail with "boom" (on = 1)
- * or lifts that again, on this connection's store only.
- */
-static void set_table_failing(struct db *db, const char *table, bool on)
-{
-    static const char *const events[] = { "INSERT", "UPDATE", "DELETE" };
-    struct strbuf sql = STRBUF_INIT;
-
-    if (db_get_kind(db) == DB_SQLITE) {
-        for (size_t i = 0; i < ARRAY_SIZE(events); i++) {
-            if (on)
-                strbuf_addf(&sql,
-                            "CREATE TEMP TRIGGER boom_%s_%s BEFORE %s ON %s "
-                            "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
-                            table, events[i], events[i], table);
-            else
-                strbuf_addf(&sql, "DROP TRIGGER temp.boom_%s_%s;", table,
-                            events[i]);
-        }
-    } else if (on) {
-        strbuf_addf(&sql,
-                    "CREATE OR REPLACE FUNCTION iocm_test_boom() RETURNS "
-                    "trigger LANGUAGE plpgsql AS "
-                    "$$BEGIN RAISE EXCEPTION 'boom'; END$$;"
-                    "CREATE TRIGGER boom BEFORE INSERT OR UPDATE OR DELETE "
-                    "ON %s FOR EACH ROW EXECUTE FUNCTION iocm_test_boom()",
-                    table);
-    } else {
-        strbuf_addf(&sql, "DROP TRIGGER boom ON %s", table);
-    }
-    exec_ok(db, sql.buf);
-    strbuf_release(&sql);
-}
-
 static int fixture_setup(void **state)
 {
     const struct backend *be = *state;
     struct fixture *fx = xcalloc(1, sizeof(*fx));
-    struct iocm_err err = IOCM_ERR_INIT;
-    const char *tmp = getenv("TMPDIR");
 
-    fx->be = be;
-    strbuf_init(&fx->url, 0);
-    if (be->kind == DB_SQLITE) {
-        snprintf(fx->dir, sizeof(fx->dir), "%s/iocm-test-life.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(fx->dir));
-        strbuf_addf(&fx->url, "sqlite:%s/iocm.db", fx->dir);
-    } else {
-        strbuf_addstr(&fx->url, be->url);
-    }
-    if (db_open(fx->url.buf, &fx->db, &err) != 0)
-        fail_msg("open: %s", err.msg);
-    if (be->kind == DB_POSTGRES)
-        exec_ok(fx->db, "DROP SCHEMA IF EXISTS public CASCADE;"
-                        "CREATE SCHEMA public");
-    if (db_migrate(fx->db, &err) != 0)
-        fail_msg("migrate: %s", err.msg);
+    test_store_open(&fx->st, be, "life");
     ioc_defaults_init(&fx->defaults);
     fx->defaults.ttl_days[IOC_TYPE_DOMAIN] = 90;
     fx->defaults.ttl_days[IOC_TYPE_IPV4] = 30;
@@ -216,10 +160,7 @@ static int fixture_teardown(void **state)
 {
     struct fixture *fx = *state;
 
-    db_close(fx->db);
-    if (fx->dir[0])
-        remove_tree(fx->dir);
-    strbuf_release(&fx->url);
+    test_store_close(&fx->st);
     free(fx);
     return 0;
 }
@@ -263,11 +204,11 @@ static int64_t seed_one(struct fixture *fx, const struct seed *s,
     in.no_expiry = s->expires_at == 0;
     in.created_at = at;
     in.created_by = xstrdup(o.actor);
-    if (ioc_repo_upsert(fx->db, &in, &o, &id, NULL, &err) != 0)
+    if (ioc_repo_upsert(fx->st.db, &in, &o, &id, NULL, &err) != 0)
         fail_msg("seed '%s': %s", s->value, err.msg);
     ioc_release(&in);
     if (!pending)
-        check_counts(fx->db, s->value);
+        check_counts(fx->st.db, s->value);
     return id;
 }
 
@@ -346,7 +287,7 @@ static int apply(struct fixture *fx, enum actor_kind who, int64_t id,
 {
     struct ioc_transition t = { a, reason, &fx->defaults, now };
 
-    return ioc_lifecycle_apply(fx->db, actor(who), id, &t, NULL, err);
+    return ioc_lifecycle_apply(fx->st.db, actor(who), id, &t, NULL, err);
 }
 
 /* ---- the specification, written out independently of the code ------- */
@@ -454,7 +395,7 @@ static void test_every_transition_for_every_user_and_state(void **state)
 
     /* One indicator per combination, seeded in one transaction. */
     ioc_count_delta_init(&pending);
-    assert_int_equal(db_begin(fx->db, &err), 0);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
     for (size_t i = 0; i < MATRIX_SIZE; i++) {
         const struct start *st = &starts[i % ARRAY_SIZE(starts)];
         char value[64];
@@ -466,9 +407,9 @@ static void test_every_transition_for_every_user_and_state(void **state)
         snprintf(value, sizeof(value), "m%zu.example", i);
         ids[i] = seed_one(fx, &s, &pending);
     }
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
-    assert_int_equal(db_commit(fx->db, &err), 0);
-    check_counts(fx->db, "seeding");
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
+    check_counts(fx->st.db, "seeding");
 
     for (int who = 0; who < ACTOR_COUNT; who++) {
         for (size_t a = 0; a < ARRAY_SIZE(transitions); a++) {
@@ -478,7 +419,7 @@ static void test_every_transition_for_every_user_and_state(void **state)
                 int may = may_table[who][act];
                 enum ioc_status to =
                     legal_target(act, st->status, st->is_false_positive);
-                int64_t audits = audit_rows(fx->db);
+                int64_t audits = audit_rows(fx->st.db);
                 int want = !may                     ? IOCM_EPERM
                            : to == IOC_STATUS_UNSET ? IOCM_ESTATE
                                                     : 0;
@@ -492,10 +433,10 @@ static void test_every_transition_for_every_user_and_state(void **state)
                              ioc_status_name(st->status),
                              st->is_false_positive ? " (false positive)" : "",
                              rc, err.msg, want);
-                check_counts(fx->db, ioc_action_name(act));
+                check_counts(fx->st.db, ioc_action_name(act));
                 if (rc < 0) {
-                    assert_int_equal(status_of(fx->db, ids[n]), st->status);
-                    assert_int_equal(audit_rows(fx->db), audits);
+                    assert_int_equal(status_of(fx->st.db, ids[n]), st->status);
+                    assert_int_equal(audit_rows(fx->st.db), audits);
                     if (rc == IOCM_EPERM) {
                         eperm++;
                         assert_non_null(strstr(err.msg, actor_name(who)));
@@ -508,13 +449,13 @@ static void test_every_transition_for_every_user_and_state(void **state)
                     continue;
                 }
                 allowed++;
-                assert_int_equal(status_of(fx->db, ids[n]), to);
-                assert_int_equal(audit_rows(fx->db), audits + 1);
+                assert_int_equal(status_of(fx->st.db, ids[n]), to);
+                assert_int_equal(audit_rows(fx->st.db), audits + 1);
                 {
                     struct event ev;
                     char action[64];
 
-                    last_event(fx->db, ids[n], &ev);
+                    last_event(fx->st.db, ids[n], &ev);
                     snprintf(action, sizeof(action), "ioc.%s",
                              act == IOC_ACTION_FALSE_POSITIVE
                                  ? "false_positive"
@@ -688,7 +629,7 @@ static void test_reject_needs_a_reason_and_records_it(void **state)
     struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
     struct event ev;
 
-    dump_store(fx->db, &before);
+    dump_store(fx->st.db, &before);
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, id, IOC_ACTION_REJECT, NULL, NOW, &err),
         IOCM_EINVAL);
@@ -696,14 +637,14 @@ static void test_reject_needs_a_reason_and_records_it(void **state)
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, id, IOC_ACTION_REJECT, "", NOW, &err),
         IOCM_EINVAL);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &after);
     assert_string_equal(before.buf, after.buf);
 
     assert_int_equal(apply(fx, ACTOR_ADMIN, id, IOC_ACTION_REJECT,
                            "source is a sinkhole", NOW + 60, &err),
                      0);
-    assert_int_equal(status_of(fx->db, id), IOC_STATUS_DRAFT);
-    last_event(fx->db, id, &ev);
+    assert_int_equal(status_of(fx->st.db, id), IOC_STATUS_DRAFT);
+    last_event(fx->st.db, id, &ev);
     assert_string_equal(ev.action, "ioc.reject");
     assert_string_equal(ev.actor, "root");
     assert_string_equal(detail_str(&ev, "reason"), "source is a sinkhole");
@@ -727,7 +668,7 @@ static void test_transition_effects_on_reason_flag_and_expiry(void **state)
 
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, a, IOC_ACTION_ARCHIVE, NULL, NOW, &err), 0);
-    get_ok(fx->db, a, &got);
+    get_ok(fx->st.db, a, &got);
     assert_string_equal(got.expiry_reason, "archived");
     assert_string_equal(got.updated_by, "root");
     assert_int_equal(got.updated_at, NOW);
@@ -736,7 +677,7 @@ static void test_transition_effects_on_reason_flag_and_expiry(void **state)
     assert_int_equal(apply(fx, ACTOR_ADMIN, a, IOC_ACTION_FALSE_POSITIVE,
                            "benign CDN", NOW, &err),
                      0);
-    get_ok(fx->db, a, &got);
+    get_ok(fx->st.db, a, &got);
     assert_int_equal(got.status, IOC_STATUS_ARCHIVED);
     assert_true(got.is_false_positive);
     assert_string_equal(got.expiry_reason, "false_positive");
@@ -745,7 +686,7 @@ static void test_transition_effects_on_reason_flag_and_expiry(void **state)
     /* Restoring a false positive takes the verdict back. */
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, a, IOC_ACTION_RESTORE, NULL, NOW, &err), 0);
-    get_ok(fx->db, a, &got);
+    get_ok(fx->st.db, a, &got);
     assert_int_equal(got.status, IOC_STATUS_ACTIVE);
     assert_false(got.is_false_positive);
     assert_null(got.expiry_reason);
@@ -755,15 +696,15 @@ static void test_transition_effects_on_reason_flag_and_expiry(void **state)
     /* Approved after its expiry: a fresh one (domains: 90 days). */
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, r, IOC_ACTION_APPROVE, NULL, NOW, &err), 0);
-    get_ok(fx->db, r, &got);
+    get_ok(fx->st.db, r, &got);
     assert_int_equal(got.expires_at, NOW + 90 * DAY);
     ioc_release(&got);
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, keep, IOC_ACTION_APPROVE, NULL, NOW, &err), 0);
-    get_ok(fx->db, keep, &got);
+    get_ok(fx->st.db, keep, &got);
     assert_int_equal(got.expires_at, NOW + DAY);
     ioc_release(&got);
-    check_counts(fx->db, "effects");
+    check_counts(fx->st.db, "effects");
 }
 
 static void test_transition_hands_back_the_stored_record(void **state)
@@ -775,10 +716,11 @@ static void test_transition_hands_back_the_stored_record(void **state)
     struct ioc out, stored;
 
     ioc_init(&out);
-    assert_int_equal(ioc_lifecycle_apply(fx->db, &actors[ACTOR_ANALYST_OWNER],
-                                         id, &t, &out, &err),
+    assert_int_equal(ioc_lifecycle_apply(fx->st.db,
+                                         &actors[ACTOR_ANALYST_OWNER], id, &t,
+                                         &out, &err),
                      0);
-    get_ok(fx->db, id, &stored);
+    get_ok(fx->st.db, id, &stored);
     assert_int_equal(out.id, id);
     assert_int_equal(out.status, IOC_STATUS_REVIEW);
     assert_int_equal(out.updated_at, stored.updated_at);
@@ -796,7 +738,7 @@ static void test_transition_of_a_missing_indicator_fails(void **state)
     assert_int_equal(
         apply(fx, ACTOR_SYSTEM, 4242, IOC_ACTION_ARCHIVE, NULL, NOW, &err),
         IOCM_ENOENT);
-    assert_int_equal(audit_rows(fx->db), 0);
+    assert_int_equal(audit_rows(fx->st.db), 0);
     assert_int_equal(
         apply(fx, ACTOR_SYSTEM, 1, IOC_ACTION_EDIT, NULL, NOW, &err),
         IOCM_EINVAL);
@@ -810,13 +752,13 @@ static void test_failed_transition_leaves_nothing(void **state)
     int64_t id = seed_domain(fx, "f.example", IOC_STATUS_ACTIVE, 0);
     struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
 
-    dump_store(fx->db, &before);
-    set_table_failing(fx->db, "audit_events", true);
+    dump_store(fx->st.db, &before);
+    set_table_failing(fx->st.db, "audit_events", true);
     assert_int_equal(
         apply(fx, ACTOR_ADMIN, id, IOC_ACTION_ARCHIVE, NULL, NOW, &err),
         IOCM_EDB);
-    set_table_failing(fx->db, "audit_events", false);
-    dump_store(fx->db, &after);
+    set_table_failing(fx->st.db, "audit_events", false);
+    dump_store(fx->st.db, &after);
     assert_string_equal(before.buf, after.buf);
     strbuf_release(&before);
     strbuf_release(&after);
@@ -879,11 +821,11 @@ static int expire(struct fixture *fx, const struct ioc_expire_opts *o,
                   struct ioc_expire_result *res)
 {
     struct iocm_err err = IOCM_ERR_INIT;
-    int rc = ioc_lifecycle_expire(fx->db, o, res, &err);
+    int rc = ioc_lifecycle_expire(fx->st.db, o, res, &err);
 
     if (rc != 0)
         fail_msg("expire: %s", err.msg);
-    check_counts(fx->db, "expire");
+    check_counts(fx->st.db, "expire");
     return rc;
 }
 
@@ -921,7 +863,7 @@ static void test_expire_takes_active_at_or_before_now(void **state)
 
     for (size_t i = 0; i < ARRAY_SIZE(seeds); i++)
         ids[i] = seed_one(fx, &seeds[i], NULL);
-    audits = audit_rows(fx->db);
+    audits = audit_rows(fx->st.db);
     expire(fx, &o, &res);
     assert_int_equal(res.expired_total, 3);
     assert_int_equal(res.expired[IOC_TYPE_IPV4], 2);
@@ -931,7 +873,7 @@ static void test_expire_takes_active_at_or_before_now(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
         struct ioc got;
 
-        get_ok(fx->db, ids[i], &got);
+        get_ok(fx->st.db, ids[i], &got);
         if (got.status != want[i])
             fail_msg("%s: status %s, want %s", got.value,
                      ioc_status_name(got.status), ioc_status_name(want[i]));
@@ -941,7 +883,7 @@ static void test_expire_takes_active_at_or_before_now(void **state)
             assert_string_equal(got.expiry_reason, "auto_expired");
             assert_string_equal(got.updated_by, "system");
             assert_int_equal(got.updated_at, NOW);
-            last_event(fx->db, ids[i], &ev);
+            last_event(fx->st.db, ids[i], &ev);
             assert_string_equal(ev.actor, "system");
             assert_string_equal(ev.action, "ioc.expire");
             assert_string_equal(detail_str(&ev, "reason"), "auto_expired");
@@ -952,7 +894,7 @@ static void test_expire_takes_active_at_or_before_now(void **state)
         ioc_release(&got);
     }
     /* One event per expired indicator, nothing else. */
-    assert_int_equal(audit_rows(fx->db), audits + 3);
+    assert_int_equal(audit_rows(fx->st.db), audits + 3);
 }
 
 static void test_expire_twice_changes_nothing_the_second_time(void **state)
@@ -966,10 +908,10 @@ static void test_expire_twice_changes_nothing_the_second_time(void **state)
     seed_domain(fx, "b.example", IOC_STATUS_ACTIVE, NOW + DAY);
     expire(fx, &o, &res);
     assert_int_equal(res.expired_total, 1);
-    dump_store(fx->db, &before);
+    dump_store(fx->st.db, &before);
     expire(fx, &o, &res);
     assert_int_equal(res.expired_total, 0);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &after);
     assert_string_equal(before.buf, after.buf);
     /* Later, the second one's time comes. */
     o.now = NOW + DAY;
@@ -997,9 +939,9 @@ static void test_dry_run_counts_and_writes_nothing(void **state)
     seed_domain(fx, "a.example", IOC_STATUS_ACTIVE, NOW - DAY);
     seed_domain(fx, "b.example", IOC_STATUS_ACTIVE, NOW);
     seed_one(fx, &old_draft, NULL);
-    dump_store(fx->db, &before);
+    dump_store(fx->st.db, &before);
     expire(fx, &o, &dry);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &after);
     assert_string_equal(before.buf, after.buf);
     assert_int_equal(dry.expired_total, 2);
     assert_int_equal(dry.expired[IOC_TYPE_DOMAIN], 2);
@@ -1021,9 +963,9 @@ static void test_disabled_expiry_writes_nothing(void **state)
     struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
 
     seed_domain(fx, "a.example", IOC_STATUS_ACTIVE, NOW - DAY);
-    dump_store(fx->db, &before);
+    dump_store(fx->st.db, &before);
     expire(fx, &o, &res);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &after);
     assert_string_equal(before.buf, after.buf);
     assert_int_equal(res.expired_total, 0);
     strbuf_release(&before);
@@ -1060,7 +1002,7 @@ static void test_draft_retention_archives_stale_drafts(void **state)
     /* Off by default: nothing happens. */
     expire(fx, &o, &res);
     assert_int_equal(res.drafts_archived_total, 0);
-    assert_int_equal(status_of(fx->db, ids[0]), IOC_STATUS_DRAFT);
+    assert_int_equal(status_of(fx->st.db, ids[0]), IOC_STATUS_DRAFT);
 
     o.draft_retention_days = 30;
     expire(fx, &o, &res);
@@ -1069,10 +1011,10 @@ static void test_draft_retention_archives_stale_drafts(void **state)
     assert_int_equal(res.drafts_archived[IOC_TYPE_IPV4], 1);
     assert_int_equal(res.expired_total, 0);
     for (size_t i = 0; i < ARRAY_SIZE(seeds); i++)
-        assert_int_equal(status_of(fx->db, ids[i]), want[i]);
+        assert_int_equal(status_of(fx->st.db, ids[i]), want[i]);
     /* Archived, the drafts are new indicators of their creation hour. */
-    check_counts(fx->db, "draft retention");
-    assert_int_equal(query_ok(fx->db,
+    check_counts(fx->st.db, "draft retention");
+    assert_int_equal(query_ok(fx->st.db,
                               "SELECT SUM(n) FROM ioc_new_hourly WHERE dim = 1",
                               NULL),
                      3);
@@ -1080,10 +1022,10 @@ static void test_draft_retention_archives_stale_drafts(void **state)
         struct event ev;
         struct ioc got;
 
-        get_ok(fx->db, ids[0], &got);
+        get_ok(fx->st.db, ids[0], &got);
         assert_string_equal(got.expiry_reason, "draft_retention");
         ioc_release(&got);
-        last_event(fx->db, ids[0], &ev);
+        last_event(fx->st.db, ids[0], &ev);
         assert_string_equal(ev.actor, "system");
         assert_string_equal(ev.action, "ioc.archive");
         assert_string_equal(detail_str(&ev, "reason"), "draft_retention");
@@ -1103,28 +1045,28 @@ static void test_audit_retention_purges_old_events_and_says_so(void **state)
     static const int64_t ages[] = { 11 * DAY, 10 * DAY + 1, 10 * DAY, 9 * DAY };
 
     for (size_t i = 0; i < ARRAY_SIZE(ages); i++)
-        assert_int_equal(audit_log(fx->db, NOW - ages[i], "system", "test",
+        assert_int_equal(audit_log(fx->st.db, NOW - ages[i], "system", "test",
                                    "test", NULL, NULL, &err),
                          0);
     expire(fx, &o, &res);
     /* Older than ten days: the first two; exactly ten days is kept. */
     assert_int_equal(res.audit_purged, 2);
     assert_int_equal(
-        query_ok(fx->db,
+        query_ok(fx->st.db,
                  "SELECT COUNT(*) FROM audit_events WHERE action = 'test'",
                  NULL),
         2);
     assert_int_equal(
-        query_ok(fx->db,
+        query_ok(fx->st.db,
                  "SELECT COUNT(*) FROM audit_events WHERE action = "
                  "'audit.purge' AND actor = 'system'",
                  NULL),
         1);
-    check_counts(fx->db, "audit purge");
+    check_counts(fx->st.db, "audit purge");
     /* Nothing left to purge: no event either. */
     expire(fx, &o, &res);
     assert_int_equal(res.audit_purged, 0);
-    assert_int_equal(audit_rows(fx->db), 3);
+    assert_int_equal(audit_rows(fx->st.db), 3);
 }
 
 /* More rows than one batch: all of them, in one transaction, exactly
@@ -1139,7 +1081,7 @@ static void test_expire_runs_through_many_batches(void **state)
     enum { N = 1234 };
 
     ioc_count_delta_init(&pending);
-    assert_int_equal(db_begin(fx->db, &err), 0);
+    assert_int_equal(db_begin(fx->st.db, &err), 0);
     for (int i = 0; i < N; i++) {
         char value[32];
         struct seed s = { IOC_TYPE_IPV4, value,   IOC_STATUS_ACTIVE,
@@ -1158,19 +1100,19 @@ static void test_expire_runs_through_many_batches(void **state)
 
         seed_one(fx, &s, &pending);
     }
-    assert_int_equal(ioc_counts_apply(fx->db, &pending, &err), 0);
-    assert_int_equal(db_commit(fx->db, &err), 0);
+    assert_int_equal(ioc_counts_apply(fx->st.db, &pending, &err), 0);
+    assert_int_equal(db_commit(fx->st.db, &err), 0);
 
     expire(fx, &o, &res);
     assert_int_equal(res.expired_total, N);
     assert_int_equal(res.expired[IOC_TYPE_IPV4], N);
-    assert_int_equal(query_ok(fx->db,
+    assert_int_equal(query_ok(fx->st.db,
                               "SELECT COUNT(*) FROM audit_events WHERE "
                               "action = 'ioc.expire'",
                               NULL),
                      N);
     assert_int_equal(
-        query_ok(fx->db, "SELECT COUNT(*) FROM iocs WHERE status = 2", NULL),
+        query_ok(fx->st.db, "SELECT COUNT(*) FROM iocs WHERE status = 2", NULL),
         1);
 }
 
@@ -1185,11 +1127,11 @@ static void test_failed_expire_rolls_back_whole(void **state)
 
     seed_domain(fx, "a.example", IOC_STATUS_ACTIVE, NOW - DAY);
     seed_domain(fx, "b.example", IOC_STATUS_ACTIVE, NOW - DAY);
-    dump_store(fx->db, &before);
-    set_table_failing(fx->db, "audit_events", true);
-    assert_int_equal(ioc_lifecycle_expire(fx->db, &o, &res, &err), IOCM_EDB);
-    set_table_failing(fx->db, "audit_events", false);
-    dump_store(fx->db, &after);
+    dump_store(fx->st.db, &before);
+    set_table_failing(fx->st.db, "audit_events", true);
+    assert_int_equal(ioc_lifecycle_expire(fx->st.db, &o, &res, &err), IOCM_EDB);
+    set_table_failing(fx->st.db, "audit_events", false);
+    dump_store(fx->st.db, &after);
     assert_string_equal(before.buf, after.buf);
     assert_int_equal(res.expired_total, 0);
     strbuf_release(&before);
@@ -1216,23 +1158,23 @@ static void test_expired_indicator_seen_again_is_reactivated(void **state)
                                   .audit = true };
 
     expire(fx, &o, &res);
-    assert_int_equal(status_of(fx->db, id), IOC_STATUS_EXPIRED);
+    assert_int_equal(status_of(fx->st.db, id), IOC_STATUS_EXPIRED);
     ioc_init(&in);
     in.type = IOC_TYPE_IPV4;
     in.value = xstrdup("198.51.100.9");
-    assert_int_equal(ioc_repo_upsert(fx->db, &in, &uo, &again, &outcome, &err),
-                     0);
+    assert_int_equal(
+        ioc_repo_upsert(fx->st.db, &in, &uo, &again, &outcome, &err), 0);
     ioc_release(&in);
-    check_counts(fx->db, "reactivation");
+    check_counts(fx->st.db, "reactivation");
     assert_int_equal(again, id);
     assert_int_equal(outcome, IOC_UPSERT_REACTIVATED);
-    get_ok(fx->db, id, &got);
+    get_ok(fx->st.db, id, &got);
     assert_int_equal(got.status, IOC_STATUS_ACTIVE);
     assert_int_equal(got.expires_at, NOW + DAY + 30 * DAY);
     assert_int_equal(got.last_seen, NOW + DAY);
     assert_null(got.expiry_reason);
     ioc_release(&got);
-    last_event(fx->db, id, &ev);
+    last_event(fx->st.db, id, &ev);
     assert_string_equal(ev.action, "ioc.reactivate");
     assert_string_equal(ev.actor, "bob");
     json_decref(ev.details);

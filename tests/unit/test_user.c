@@ -38,10 +38,7 @@
 
 /* What each case starts with: a migrated, empty store. */
 struct fixture {
-    const struct backend *be;
-    char dir[256]; /* SQLite's temporary folder */
-    struct strbuf url;
-    struct db *db;
+    struct test_store st;
 };
 
 /* The hash of PASSWORD, made once for the whole run. */
@@ -111,26 +108,8 @@ static int fixture_setup(void **state)
 {
     const struct backend *be = *state;
     struct fixture *fx = xcalloc(1, sizeof(*fx));
-    struct iocm_err err = IOCM_ERR_INIT;
-    const char *tmp = getenv("TMPDIR");
 
-    fx->be = be;
-    strbuf_init(&fx->url, 0);
-    if (be->kind == DB_SQLITE) {
-        snprintf(fx->dir, sizeof(fx->dir), "%s/iocm-test-user.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(fx->dir));
-        strbuf_addf(&fx->url, "sqlite:%s/iocm.db", fx->dir);
-    } else {
-        strbuf_addstr(&fx->url, be->url);
-    }
-    if (db_open(fx->url.buf, &fx->db, &err) != 0)
-        fail_msg("open: %s", err.msg);
-    if (be->kind == DB_POSTGRES)
-        exec_ok(fx->db, "DROP SCHEMA IF EXISTS public CASCADE;"
-                        "CREATE SCHEMA public");
-    if (db_migrate(fx->db, &err) != 0)
-        fail_msg("migrate: %s", err.msg);
+    test_store_open(&fx->st, be, "user");
     *state = fx;
     return 0;
 }
@@ -139,10 +118,7 @@ static int fixture_teardown(void **state)
 {
     struct fixture *fx = *state;
 
-    db_close(fx->db);
-    if (fx->dir[0])
-        remove_tree(fx->dir);
-    strbuf_release(&fx->url);
+    test_store_close(&fx->st);
     free(fx);
     return 0;
 }
@@ -202,42 +178,6 @@ static int64_t token_ok(struct db *db, const char *user, const char *name,
     if (user_token_create(db, user, name, "admin", NOW, token, &id, &err) != 0)
         fail_msg("token for %s: %s", user, err.msg);
     return id;
-}
-
-/*
- * Makes every INSERT, UPDATE and DELETE on table fail with "boom" (on = 1)
- * or lifts that again (on = 0), on this connection's store only: SQLite
- * takes TEMP triggers, PostgreSQL a trigger function.
- */
-static void set_table_failing(struct db *db, const char *table, bool on)
-{
-    static const char *const events[] = { "INSERT", "UPDATE", "DELETE" };
-    struct strbuf sql = STRBUF_INIT;
-
-    if (db_get_kind(db) == DB_SQLITE) {
-        for (size_t i = 0; i < ARRAY_SIZE(events); i++) {
-            if (on)
-                strbuf_addf(&sql,
-                            "CREATE TEMP TRIGGER boom_%s_%s BEFORE %s ON %s "
-                            "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
-                            table, events[i], events[i], table);
-            else
-                strbuf_addf(&sql, "DROP TRIGGER temp.boom_%s_%s;", table,
-                            events[i]);
-        }
-    } else if (on) {
-        strbuf_addf(&sql,
-                    "CREATE OR REPLACE FUNCTION iocm_test_boom() RETURNS "
-                    "trigger LANGUAGE plpgsql AS "
-                    "$$BEGIN RAISE EXCEPTION 'boom'; END$$;"
-                    "CREATE TRIGGER boom BEFORE INSERT OR UPDATE OR DELETE "
-                    "ON %s FOR EACH ROW EXECUTE FUNCTION iocm_test_boom()",
-                    table);
-    } else {
-        strbuf_addf(&sql, "DROP TRIGGER boom ON %s", table);
-    }
-    exec_ok(db, sql.buf);
-    strbuf_release(&sql);
 }
 
 /* ---- rules that need no store ----------------------------------------- */
@@ -385,12 +325,12 @@ static void test_create_stores_a_hash_and_audits(void **state)
     struct user u;
     int64_t id = 0, n = 0;
 
-    assert_int_equal(user_create(fx->db, "alice", "s3cret pass",
+    assert_int_equal(user_create(fx->st.db, "alice", "s3cret pass",
                                  USER_ROLE_ANALYST, true, "admin", NOW, &id,
                                  &err),
                      0);
     assert_true(id > 0);
-    find_ok(fx->db, "alice", &u);
+    find_ok(fx->st.db, "alice", &u);
     assert_int_equal(u.id, id);
     assert_string_equal(u.username, "alice");
     assert_int_equal(u.role, USER_ROLE_ANALYST);
@@ -399,15 +339,15 @@ static void test_create_stores_a_hash_and_audits(void **state)
     assert_int_equal(u.created_at, NOW);
     assert_int_equal(u.updated_at, NOW);
     user_release(&u);
-    stored_hash(fx->db, "alice", &hash);
+    stored_hash(fx->st.db, "alice", &hash);
     assert_int_equal(strncmp(hash.buf, "$argon2id$", 10), 0);
     assert_null(strstr(hash.buf, "s3cret"));
-    last_event(fx->db, &ev);
+    last_event(fx->st.db, &ev);
     assert_string_equal(ev.buf, "admin user.create user alice "
                                 "{\"reviewer\":true,\"role\":\"analyst\"}");
-    assert_int_equal(user_count(fx->db, &n, &err), 0);
+    assert_int_equal(user_count(fx->st.db, &n, &err), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(user_find(fx->db, "bob", &u, &err), IOCM_ENOENT);
+    assert_int_equal(user_find(fx->st.db, "bob", &u, &err), IOCM_ENOENT);
     assert_string_equal(err.msg, "no user 'bob'");
     strbuf_release(&hash);
     strbuf_release(&ev);
@@ -431,7 +371,7 @@ static void test_create_refuses_duplicates_and_bad_input(void **state)
 {
     struct fixture *fx = *state;
 
-    add_user(fx->db, "alice", false);
+    add_user(fx->st.db, "alice", false);
     for (size_t i = 0; i < ARRAY_SIZE(create_refusals); i++) {
         const struct create_refusal *c = &create_refusals[i];
         struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
@@ -439,13 +379,13 @@ static void test_create_refuses_duplicates_and_bad_input(void **state)
         int64_t id = -1;
         int rc;
 
-        dump_store(fx->db, &before);
-        rc = user_create(fx->db, c->username, c->password, USER_ROLE_ADMIN,
+        dump_store(fx->st.db, &before);
+        rc = user_create(fx->st.db, c->username, c->password, USER_ROLE_ADMIN,
                          false, "admin", NOW, &id, &err);
         if (rc != c->want || !strstr(err.msg, c->want_msg))
             fail_msg("create '%s': rc %d, '%s'", c->username, rc, err.msg);
         assert_int_equal(id, -1);
-        dump_store(fx->db, &after);
+        dump_store(fx->st.db, &after);
         assert_string_equal(after.buf, before.buf);
         strbuf_release(&before);
         strbuf_release(&after);
@@ -470,13 +410,14 @@ static void test_authenticate_gives_one_answer_for_every_failure(void **state)
 {
     struct fixture *fx = *state;
 
-    add_user(fx->db, "alice", false);
-    add_user(fx->db, "dave", true);
+    add_user(fx->st.db, "alice", false);
+    add_user(fx->st.db, "dave", true);
     for (size_t i = 0; i < ARRAY_SIZE(auth_cases); i++) {
         const struct auth_case *c = &auth_cases[i];
         struct iocm_err err = IOCM_ERR_INIT;
         struct user u = { 0 };
-        int rc = user_authenticate(fx->db, c->username, c->password, &u, &err);
+        int rc =
+            user_authenticate(fx->st.db, c->username, c->password, &u, &err);
 
         if (rc != c->want)
             fail_msg("%s: rc %d, '%s'", c->name, rc, err.msg);
@@ -498,29 +439,29 @@ static void test_set_password_replaces_the_hash(void **state)
     struct user u;
     int64_t events;
 
-    add_user(fx->db, "alice", false);
-    assert_int_equal(user_set_password(fx->db, "alice", "new pass phrase",
+    add_user(fx->st.db, "alice", false);
+    assert_int_equal(user_set_password(fx->st.db, "alice", "new pass phrase",
                                        "admin", NOW + 5, &err),
                      0);
-    stored_hash(fx->db, "alice", &hash);
+    stored_hash(fx->st.db, "alice", &hash);
     assert_int_equal(strncmp(hash.buf, "$argon2id$", 10), 0);
     assert_true(user_password_verify(hash.buf, "new pass phrase"));
     assert_false(user_password_verify(hash.buf, PASSWORD));
-    find_ok(fx->db, "alice", &u);
+    find_ok(fx->st.db, "alice", &u);
     assert_int_equal(u.updated_at, NOW + 5);
     user_release(&u);
-    last_event(fx->db, &ev);
+    last_event(fx->st.db, &ev);
     assert_string_equal(ev.buf, "admin user.passwd user alice {}");
 
-    events = audit_rows(fx->db);
+    events = audit_rows(fx->st.db);
     assert_int_equal(
-        user_set_password(fx->db, "alice", "short", "admin", NOW, &err),
+        user_set_password(fx->st.db, "alice", "short", "admin", NOW, &err),
         IOCM_EINVAL);
-    assert_int_equal(user_set_password(fx->db, "nobody", "long enough pass",
+    assert_int_equal(user_set_password(fx->st.db, "nobody", "long enough pass",
                                        "admin", NOW, &err),
                      IOCM_ENOENT);
     assert_string_equal(err.msg, "no user 'nobody'");
-    assert_int_equal(audit_rows(fx->db), events);
+    assert_int_equal(audit_rows(fx->st.db), events);
     strbuf_release(&hash);
     strbuf_release(&ev);
 }
@@ -533,36 +474,38 @@ static void test_disabled_users_cannot_act(void **state)
     struct user u;
     int64_t events;
 
-    add_user(fx->db, "alice", false);
-    assert_int_equal(user_resolve_actor(fx->db, "alice", &u, &err), 0);
+    add_user(fx->st.db, "alice", false);
+    assert_int_equal(user_resolve_actor(fx->st.db, "alice", &u, &err), 0);
     user_release(&u);
 
     assert_int_equal(
-        user_set_disabled(fx->db, "alice", true, "admin", NOW + 1, &err), 0);
-    last_event(fx->db, &ev);
+        user_set_disabled(fx->st.db, "alice", true, "admin", NOW + 1, &err), 0);
+    last_event(fx->st.db, &ev);
     assert_string_equal(ev.buf, "admin user.disable user alice {}");
-    find_ok(fx->db, "alice", &u);
+    find_ok(fx->st.db, "alice", &u);
     assert_true(u.is_disabled);
     assert_int_equal(u.updated_at, NOW + 1);
     user_release(&u);
-    assert_int_equal(user_resolve_actor(fx->db, "alice", &u, &err), IOCM_EPERM);
+    assert_int_equal(user_resolve_actor(fx->st.db, "alice", &u, &err),
+                     IOCM_EPERM);
     assert_string_equal(err.msg, "user 'alice' is disabled");
     assert_null(u.username);
 
     assert_int_equal(
-        user_set_disabled(fx->db, "alice", false, "admin", NOW + 2, &err), 0);
-    last_event(fx->db, &ev);
+        user_set_disabled(fx->st.db, "alice", false, "admin", NOW + 2, &err),
+        0);
+    last_event(fx->st.db, &ev);
     assert_string_equal(ev.buf, "admin user.enable user alice {}");
-    assert_int_equal(user_resolve_actor(fx->db, "alice", &u, &err), 0);
+    assert_int_equal(user_resolve_actor(fx->st.db, "alice", &u, &err), 0);
     user_release(&u);
 
-    events = audit_rows(fx->db);
+    events = audit_rows(fx->st.db);
     assert_int_equal(
-        user_set_disabled(fx->db, "nobody", true, "admin", NOW, &err),
+        user_set_disabled(fx->st.db, "nobody", true, "admin", NOW, &err),
         IOCM_ENOENT);
-    assert_int_equal(user_resolve_actor(fx->db, "nobody", &u, &err),
+    assert_int_equal(user_resolve_actor(fx->st.db, "nobody", &u, &err),
                      IOCM_ENOENT);
-    assert_int_equal(audit_rows(fx->db), events);
+    assert_int_equal(audit_rows(fx->st.db), events);
     strbuf_release(&ev);
 }
 
@@ -585,29 +528,30 @@ static void test_role_changes_are_stored_and_audited(void **state)
     struct strbuf ev = STRBUF_INIT, want = STRBUF_INIT;
     int64_t events;
 
-    add_user(fx->db, "alice", false);
+    add_user(fx->st.db, "alice", false);
     for (size_t i = 0; i < ARRAY_SIZE(role_changes); i++) {
         const struct role_change *c = &role_changes[i];
         struct user u;
 
-        assert_int_equal(user_set_role(fx->db, "alice", c->role, c->is_reviewer,
-                                       "admin", NOW + (int64_t)i, &err),
+        assert_int_equal(user_set_role(fx->st.db, "alice", c->role,
+                                       c->is_reviewer, "admin",
+                                       NOW + (int64_t)i, &err),
                          0);
-        find_ok(fx->db, "alice", &u);
+        find_ok(fx->st.db, "alice", &u);
         assert_int_equal(u.role, c->role);
         assert_int_equal(u.is_reviewer, c->is_reviewer);
         assert_int_equal(u.updated_at, NOW + (int64_t)i);
         user_release(&u);
-        last_event(fx->db, &ev);
+        last_event(fx->st.db, &ev);
         strbuf_reset(&want);
         strbuf_addf(&want, "admin user.role user alice %s", c->want_details);
         assert_string_equal(ev.buf, want.buf);
     }
-    events = audit_rows(fx->db);
-    assert_int_equal(user_set_role(fx->db, "nobody", USER_ROLE_ADMIN, false,
+    events = audit_rows(fx->st.db);
+    assert_int_equal(user_set_role(fx->st.db, "nobody", USER_ROLE_ADMIN, false,
                                    "admin", NOW, &err),
                      IOCM_ENOENT);
-    assert_int_equal(audit_rows(fx->db), events);
+    assert_int_equal(audit_rows(fx->st.db), events);
     strbuf_release(&ev);
     strbuf_release(&want);
 }
@@ -627,12 +571,12 @@ static void test_each_lists_users_by_name(void **state)
     struct strbuf names = STRBUF_INIT;
     int64_t n = 0;
 
-    add_user(fx->db, "carol", false);
-    add_user(fx->db, "alice", true);
-    add_user(fx->db, "bob", false);
-    assert_int_equal(user_each(fx->db, collect_names, &names, &err), 0);
+    add_user(fx->st.db, "carol", false);
+    add_user(fx->st.db, "alice", true);
+    add_user(fx->st.db, "bob", false);
+    assert_int_equal(user_each(fx->st.db, collect_names, &names, &err), 0);
     assert_string_equal(names.buf, "alice,bob,carol");
-    assert_int_equal(user_count(fx->db, &n, &err), 0);
+    assert_int_equal(user_count(fx->st.db, &n, &err), 0);
     assert_int_equal(n, 3);
     strbuf_release(&names);
 }
@@ -648,8 +592,8 @@ static void test_token_is_shown_once_and_stored_hashed(void **state)
     struct strbuf store = STRBUF_INIT, ev = STRBUF_INIT, want = STRBUF_INIT;
     int64_t id, other_id;
 
-    add_user(fx->db, "alice", false);
-    id = token_ok(fx->db, "alice", "ci", &token);
+    add_user(fx->st.db, "alice", false);
+    id = token_ok(fx->st.db, "alice", "ci", &token);
     assert_true(id > 0);
     assert_int_equal(token.len, 5 + 43);
     assert_int_equal(strncmp(token.buf, "iocm_", 5), 0);
@@ -659,12 +603,12 @@ static void test_token_is_shown_once_and_stored_hashed(void **state)
         if (!isalnum(ch) && ch != '-' && ch != '_')
             fail_msg("token character '%c' is not url-safe", ch);
     }
-    other_id = token_ok(fx->db, "alice", "ci", &other);
+    other_id = token_ok(fx->st.db, "alice", "ci", &other);
     assert_int_not_equal(other_id, id);
     assert_string_not_equal(other.buf, token.buf);
 
     /* Neither the token nor its random part is anywhere in the store. */
-    dump_store(fx->db, &store);
+    dump_store(fx->st.db, &store);
     assert_null(strstr(store.buf, token.buf));
     assert_null(strstr(store.buf, token.buf + 5));
     assert_null(strstr(store.buf, other.buf + 5));
@@ -672,11 +616,12 @@ static void test_token_is_shown_once_and_stored_hashed(void **state)
     crypto_hash_sha256(digest, (const unsigned char *)token.buf, token.len);
     sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
     strbuf_reset(&store);
-    dump_query(fx->db, "SELECT token_hash FROM api_tokens ORDER BY id", &store);
+    dump_query(fx->st.db, "SELECT token_hash FROM api_tokens ORDER BY id",
+               &store);
     strbuf_addf(&want, "%s\n", hex);
     assert_int_equal(strncmp(store.buf, want.buf, want.len), 0);
 
-    last_event(fx->db, &ev);
+    last_event(fx->st.db, &ev);
     strbuf_reset(&want);
     strbuf_addf(&want,
                 "admin token.create user alice "
@@ -725,19 +670,19 @@ static void test_token_verify_names_the_user_and_notes_the_use(void **state)
     struct user u;
     int64_t id;
 
-    add_user(fx->db, "alice", false);
-    id = token_ok(fx->db, "alice", "ci", &token);
-    assert_int_equal(token_state(fx->db, id).last_used_at, 0);
-    assert_int_equal(user_token_verify(fx->db, token.buf, NOW + 50, &u, &err),
-                     0);
+    add_user(fx->st.db, "alice", false);
+    id = token_ok(fx->st.db, "alice", "ci", &token);
+    assert_int_equal(token_state(fx->st.db, id).last_used_at, 0);
+    assert_int_equal(
+        user_token_verify(fx->st.db, token.buf, NOW + 50, &u, &err), 0);
     assert_string_equal(u.username, "alice");
     assert_int_equal(u.role, USER_ROLE_ANALYST);
     user_release(&u);
-    assert_int_equal(token_state(fx->db, id).last_used_at, NOW + 50);
-    assert_int_equal(user_token_verify(fx->db, token.buf, NOW + 60, &u, &err),
-                     0);
+    assert_int_equal(token_state(fx->st.db, id).last_used_at, NOW + 50);
+    assert_int_equal(
+        user_token_verify(fx->st.db, token.buf, NOW + 60, &u, &err), 0);
     user_release(&u);
-    assert_int_equal(token_state(fx->db, id).last_used_at, NOW + 60);
+    assert_int_equal(token_state(fx->st.db, id).last_used_at, NOW + 60);
     strbuf_release(&token);
 }
 
@@ -750,49 +695,51 @@ static void test_token_refused_when_unknown_revoked_or_disabled(void **state)
     struct user u = { 0 };
     int64_t id, events;
 
-    add_user(fx->db, "alice", false);
-    add_user(fx->db, "bob", false);
-    id = token_ok(fx->db, "alice", "ci", &token);
-    token_ok(fx->db, "bob", "ci", &kept);
+    add_user(fx->st.db, "alice", false);
+    add_user(fx->st.db, "bob", false);
+    id = token_ok(fx->st.db, "alice", "ci", &token);
+    token_ok(fx->st.db, "bob", "ci", &kept);
 
-    assert_int_equal(user_token_verify(fx->db, "iocm_notatoken", NOW, &u, &err),
-                     IOCM_EPERM);
+    assert_int_equal(
+        user_token_verify(fx->st.db, "iocm_notatoken", NOW, &u, &err),
+        IOCM_EPERM);
     assert_string_equal(err.msg, "invalid API token");
-    assert_int_equal(user_token_verify(fx->db, token.buf + 5, NOW, &u, &err),
+    assert_int_equal(user_token_verify(fx->st.db, token.buf + 5, NOW, &u, &err),
                      IOCM_EPERM);
 
     /* Disabling the user stops the token; enabling brings it back. */
     assert_int_equal(
-        user_set_disabled(fx->db, "alice", true, "admin", NOW, &err), 0);
-    assert_int_equal(user_token_verify(fx->db, token.buf, NOW, &u, &err),
+        user_set_disabled(fx->st.db, "alice", true, "admin", NOW, &err), 0);
+    assert_int_equal(user_token_verify(fx->st.db, token.buf, NOW, &u, &err),
                      IOCM_EPERM);
     assert_int_equal(
-        user_set_disabled(fx->db, "alice", false, "admin", NOW, &err), 0);
-    assert_int_equal(user_token_verify(fx->db, token.buf, NOW, &u, &err), 0);
+        user_set_disabled(fx->st.db, "alice", false, "admin", NOW, &err), 0);
+    assert_int_equal(user_token_verify(fx->st.db, token.buf, NOW, &u, &err), 0);
     user_release(&u);
 
-    assert_int_equal(user_token_revoke(fx->db, id, "admin", NOW + 9, &err), 0);
-    last_event(fx->db, &ev);
+    assert_int_equal(user_token_revoke(fx->st.db, id, "admin", NOW + 9, &err),
+                     0);
+    last_event(fx->st.db, &ev);
     strbuf_addf(&want, "admin token.revoke token %lld {}", (long long)id);
     assert_string_equal(ev.buf, want.buf);
-    assert_int_equal(token_state(fx->db, id).revoked_at, NOW + 9);
-    assert_int_equal(user_token_verify(fx->db, token.buf, NOW, &u, &err),
+    assert_int_equal(token_state(fx->st.db, id).revoked_at, NOW + 9);
+    assert_int_equal(user_token_verify(fx->st.db, token.buf, NOW, &u, &err),
                      IOCM_EPERM);
     assert_string_equal(err.msg, "invalid API token");
     /* Revoking one token leaves the others working. */
-    assert_int_equal(user_token_verify(fx->db, kept.buf, NOW, &u, &err), 0);
+    assert_int_equal(user_token_verify(fx->st.db, kept.buf, NOW, &u, &err), 0);
     assert_string_equal(u.username, "bob");
     user_release(&u);
 
-    events = audit_rows(fx->db);
-    assert_int_equal(user_token_revoke(fx->db, id, "admin", NOW, &err),
+    events = audit_rows(fx->st.db);
+    assert_int_equal(user_token_revoke(fx->st.db, id, "admin", NOW, &err),
                      IOCM_ENOENT);
     strbuf_reset(&want);
     strbuf_addf(&want, "no active token with id %lld", (long long)id);
     assert_string_equal(err.msg, want.buf);
-    assert_int_equal(user_token_revoke(fx->db, id + 100, "admin", NOW, &err),
+    assert_int_equal(user_token_revoke(fx->st.db, id + 100, "admin", NOW, &err),
                      IOCM_ENOENT);
-    assert_int_equal(audit_rows(fx->db), events);
+    assert_int_equal(audit_rows(fx->st.db), events);
     strbuf_release(&token);
     strbuf_release(&kept);
     strbuf_release(&ev);
@@ -815,8 +762,8 @@ static void test_token_create_refuses_bad_owners_and_names(void **state)
 {
     struct fixture *fx = *state;
 
-    add_user(fx->db, "alice", false);
-    add_user(fx->db, "dave", true);
+    add_user(fx->st.db, "alice", false);
+    add_user(fx->st.db, "dave", true);
     for (size_t i = 0; i < ARRAY_SIZE(token_refusals); i++) {
         const struct token_refusal *c = &token_refusals[i];
         struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
@@ -825,15 +772,15 @@ static void test_token_create_refuses_bad_owners_and_names(void **state)
         int64_t id = -1;
         int rc;
 
-        dump_store(fx->db, &before);
-        rc = user_token_create(fx->db, c->username, c->name, "admin", NOW,
+        dump_store(fx->st.db, &before);
+        rc = user_token_create(fx->st.db, c->username, c->name, "admin", NOW,
                                &token, &id, &err);
         if (rc != c->want)
             fail_msg("token for '%s' named '%s': rc %d, '%s'", c->username,
                      c->name, rc, err.msg);
         assert_int_equal(token.len, 0);
         assert_int_equal(id, -1);
-        dump_store(fx->db, &after);
+        dump_store(fx->st.db, &after);
         assert_string_equal(after.buf, before.buf);
         strbuf_release(&before);
         strbuf_release(&after);
@@ -857,24 +804,25 @@ static void test_token_list_shows_all_or_one_users_tokens(void **state)
     struct strbuf token = STRBUF_INIT, list = STRBUF_INIT;
     int64_t first;
 
-    add_user(fx->db, "alice", false);
-    add_user(fx->db, "bob", false);
-    first = token_ok(fx->db, "alice", "ci", &token);
-    token_ok(fx->db, "bob", "laptop", &token);
-    token_ok(fx->db, "alice", "siem", &token);
-    assert_int_equal(user_token_revoke(fx->db, first, "admin", NOW, &err), 0);
-
-    assert_int_equal(user_token_each(fx->db, NULL, collect_tokens, &list, &err),
+    add_user(fx->st.db, "alice", false);
+    add_user(fx->st.db, "bob", false);
+    first = token_ok(fx->st.db, "alice", "ci", &token);
+    token_ok(fx->st.db, "bob", "laptop", &token);
+    token_ok(fx->st.db, "alice", "siem", &token);
+    assert_int_equal(user_token_revoke(fx->st.db, first, "admin", NOW, &err),
                      0);
+
+    assert_int_equal(
+        user_token_each(fx->st.db, NULL, collect_tokens, &list, &err), 0);
     assert_string_equal(list.buf,
                         "alice/ci/revoked;bob/laptop/live;alice/siem/live;");
     strbuf_reset(&list);
     assert_int_equal(
-        user_token_each(fx->db, "alice", collect_tokens, &list, &err), 0);
+        user_token_each(fx->st.db, "alice", collect_tokens, &list, &err), 0);
     assert_string_equal(list.buf, "alice/ci/revoked;alice/siem/live;");
     strbuf_reset(&list);
     assert_int_equal(
-        user_token_each(fx->db, "nobody", collect_tokens, &list, &err), 0);
+        user_token_each(fx->st.db, "nobody", collect_tokens, &list, &err), 0);
     assert_string_equal(list.buf, "");
     strbuf_release(&token);
     strbuf_release(&list);
@@ -950,8 +898,8 @@ static void test_a_failed_write_leaves_neither_change_nor_audit(void **state)
     struct fixture *fx = *state;
     struct strbuf token = STRBUF_INIT;
 
-    add_user(fx->db, "alice", false);
-    tx_token = token_ok(fx->db, "alice", "ci", &token);
+    add_user(fx->st.db, "alice", false);
+    tx_token = token_ok(fx->st.db, "alice", "ci", &token);
     for (size_t i = 0; i < ARRAY_SIZE(tx_cases); i++) {
         const struct tx_case *c = &tx_cases[i];
         const char *failing[] = { "audit_events", c->table };
@@ -964,16 +912,16 @@ static void test_a_failed_write_leaves_neither_change_nor_audit(void **state)
             strbuf_reset(&before);
             strbuf_reset(&after);
             strbuf_reset(&token);
-            dump_store(fx->db, &before);
-            set_table_failing(fx->db, failing[t], true);
-            rc = c->run(fx->db, &token, &err);
-            set_table_failing(fx->db, failing[t], false);
+            dump_store(fx->st.db, &before);
+            set_table_failing(fx->st.db, failing[t], true);
+            rc = c->run(fx->st.db, &token, &err);
+            set_table_failing(fx->st.db, failing[t], false);
             if (rc >= 0 || !strstr(err.msg, "boom"))
                 fail_msg("%s with %s failing: rc %d, '%s'", c->name, failing[t],
                          rc, err.msg);
             /* A token whose row was never stored is not handed out. */
             assert_int_equal(token.len, 0);
-            dump_store(fx->db, &after);
+            dump_store(fx->st.db, &after);
             if (strcmp(before.buf, after.buf) != 0)
                 fail_msg("%s with %s failing changed the store:\n%s\n"
                          "became\n%s",
@@ -981,17 +929,17 @@ static void test_a_failed_write_leaves_neither_change_nor_audit(void **state)
         }
         /* The same change succeeds once nothing fails, and is audited:
          * the failures above were the injected ones. */
-        events = audit_rows(fx->db);
+        events = audit_rows(fx->st.db);
         strbuf_reset(&before);
         strbuf_reset(&after);
-        dump_query(fx->db, "SELECT * FROM users ORDER BY id", &before);
-        dump_query(fx->db, "SELECT * FROM api_tokens ORDER BY id", &before);
-        if (c->run(fx->db, &token, &err) != 0)
+        dump_query(fx->st.db, "SELECT * FROM users ORDER BY id", &before);
+        dump_query(fx->st.db, "SELECT * FROM api_tokens ORDER BY id", &before);
+        if (c->run(fx->st.db, &token, &err) != 0)
             fail_msg("%s: %s", c->name, err.msg);
-        dump_query(fx->db, "SELECT * FROM users ORDER BY id", &after);
-        dump_query(fx->db, "SELECT * FROM api_tokens ORDER BY id", &after);
+        dump_query(fx->st.db, "SELECT * FROM users ORDER BY id", &after);
+        dump_query(fx->st.db, "SELECT * FROM api_tokens ORDER BY id", &after);
         assert_string_not_equal(after.buf, before.buf);
-        assert_int_equal(audit_rows(fx->db), events + 1);
+        assert_int_equal(audit_rows(fx->st.db), events + 1);
         strbuf_release(&before);
         strbuf_release(&after);
     }
