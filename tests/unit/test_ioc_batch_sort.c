@@ -16,17 +16,24 @@
 
 #include "ioc/ioc_batch_sort.h"
 
+/* The order promised, written plainly: type, then the values' bytes as
+ * unsigned numbers (a shorter value first when it is a prefix), then
+ * input position. */
 static int cmp_reference(const void *a, const void *b)
 {
     const struct batch_entry *x = a, *y = b;
-    int c;
+    const unsigned char *p = (const unsigned char *)x->in->value;
+    const unsigned char *q = (const unsigned char *)y->in->value;
 
     if (x->in->type != y->in->type)
-        return x->in->type < y->in->type ? -1 : 1;
-    c = strcmp(x->in->value, y->in->value);
-    if (c)
-        return c;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
+        return (int)x->in->type - (int)y->in->type;
+    while (*p && *p == *q) {
+        p++;
+        q++;
+    }
+    if (*p != *q)
+        return (int)*p - (int)*q;
+    return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 /* A small deterministic generator, so a failure can be replayed. */
