@@ -46,9 +46,11 @@ static const char usage[] =
     "\n"
     "Entries are stored in batches of 500,000 (--batch-size), each in one\n"
     "transaction, so an interrupted import keeps whole batches only; a\n"
-    "smaller batch holds the database's write lock for less time. A JSON\n"
-    "array is stored in one. The import is audited as one event with its\n"
-    "counts. --dry-run reads and checks everything and stores nothing.\n"
+    "smaller batch holds the database's write lock for less time, a larger\n"
+    "one (up to 1,000,000 sorted at once) imports a little faster and\n"
+    "takes more memory. A JSON array is stored in one. The import is\n"
+    "audited as one event with its counts. --dry-run reads and checks\n"
+    "everything and stores nothing.\n"
     "\n"
     "Exit status: 0 when the file was read (even with invalid entries, "
     "which\n"
@@ -73,12 +75,13 @@ enum {
 #define PRINTED_PROBLEMS_MAX 20
 /*
  * Entries held before they are written, whatever the transaction size:
- * as many as a default batch, so that a batch is sorted once and meets
- * each index page once. With 100,000, a 10M import took 58.6 s instead
- * of 47.9 s (a sorted run per 100,000 dirtied most of the unique index
- * again); the price is about 90 MB more at the peak.
+ * a batch of up to this many is sorted once and meets each index page
+ * once. With runs of 100,000, a 10M import took 58.6 s instead of 47.9 s
+ * (each sorted run dirtied most of the unique index again); a batch of
+ * 1,000,000 (--batch-size) made a 1M import 4.5 % faster than two of
+ * 500,000, for 462 MB at the peak instead of 356 MB.
  */
-#define PENDING_MAX 500000
+#define PENDING_MAX 1000000
 #define ARENA_BLOCK (1 << 20) /* bytes */
 
 /*
