@@ -165,11 +165,11 @@ int ioc_repo_upsert(struct db *db, const struct ioc *in,
 /*
  * Upserts in[0..n) as n calls of ioc_repo_upsert would, one outcome each
  * into outcomes[0..n), only faster: within the caller's transaction
- * (opts->pending set, opts->audit false) on SQLite, the records are
- * written in (type, value) order (types in enum order), many rows a
- * statement, so new rows get their ids in that order rather than in in's. Other
- * options run the records one by one. After a failure the caller rolls back:
- * which of the records were written before it is unspecified.
+ * (opts->pending set, opts->audit false), the records are written in
+ * (type, value) order (types in enum order), many rows a statement, so new
+ * rows get their ids in that order rather than in in's. Other options run
+ * the records one by one. After a failure the caller rolls back: which of
+ * the records were written before it is unspecified.
  */
 int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
                           const struct ioc_upsert_opts *opts,

@@ -1,7 +1,8 @@
 /*
  * The batch writer of imports: a batch sorted in index order and written
- * many rows a statement (SQLite only), with the outcome of each entry
- * told apart from the ids the statement gave.
+ * many rows a statement, with the outcome of each entry told apart from
+ * the ids the statement gave (SQLite) or the rows it returned
+ * (PostgreSQL).
  */
 #include "ioc/ioc_repo.h"
 
@@ -17,17 +18,21 @@
 #include "util/xalloc.h"
 
 /*
- * SQLite's OR IGNORE, not ON CONFLICT (type, value) DO NOTHING: the batch
- * writer never runs on PostgreSQL. With ON CONFLICT the NOT NULL
- * constraints could still abort a statement of many rows half-way, so
- * SQLite first copied every page a statement changed into a statement
- * journal, a temporary file: 850 MB of writes in a 1M import whose
- * database is 178 MB, and 0.2 s of its 2.95 s. The rows bound here never
- * hold a NULL where one is refused; if one did, the row would be skipped,
- * found missing and the batch failed (ioc_repo_update_existing).
+ * On SQLite, OR IGNORE rather than ON CONFLICT (type, value) DO NOTHING:
+ * with ON CONFLICT the NOT NULL constraints could still abort a statement
+ * of many rows half-way, so SQLite first copied every page a statement
+ * changed into a statement journal, a temporary file: 850 MB of writes in
+ * a 1M import whose database is 178 MB, and 0.2 s of its 2.95 s. The rows
+ * bound here never hold a NULL where one is refused; if one did, the row
+ * would be skipped, found missing and the batch failed
+ * (ioc_repo_update_existing). PostgreSQL has no OR IGNORE, and says which
+ * rows it added by returning them.
  */
-#define SQL_BATCH_HEAD                                                         \
+#define SQL_SQLITE_HEAD                                                        \
     "INSERT OR IGNORE INTO iocs (" SQL_INSERT_COLUMNS_LIST ") VALUES "
+#define SQL_SQLITE_TAIL ""
+#define SQL_PG_HEAD     SQL_INSERT_HEAD
+#define SQL_PG_TAIL     SQL_INSERT_CONFLICT " RETURNING type, value"
 
 /*
  * Several rows a statement: one statement start, cursor opening and
@@ -38,13 +43,13 @@
  */
 #define SQL_ROWS4                                                              \
     SQL_INSERT_ROW ", " SQL_INSERT_ROW ", " SQL_INSERT_ROW ", " SQL_INSERT_ROW
-#define SQL_ROWS16 SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4
-#define SQL_ROWS64 SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16
-static const char sql_insert4[] = SQL_BATCH_HEAD SQL_ROWS4;
-static const char sql_insert16[] = SQL_BATCH_HEAD SQL_ROWS16;
-static const char sql_insert64[] = SQL_BATCH_HEAD SQL_ROWS64;
+#define SQL_ROWS16  SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4 ", " SQL_ROWS4
+#define SQL_ROWS64  SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16 ", " SQL_ROWS16
 #define SQL_ROWS256 SQL_ROWS64 ", " SQL_ROWS64 ", " SQL_ROWS64 ", " SQL_ROWS64
-static const char sql_insert256[] = SQL_BATCH_HEAD SQL_ROWS256;
+#define FULL_SQL(rows)                                                         \
+    {                                                                          \
+        SQL_SQLITE_HEAD rows SQL_SQLITE_TAIL, SQL_PG_HEAD rows SQL_PG_TAIL     \
+    }
 
 /*
  * The same statements for rows that agree on every column but type,
@@ -56,17 +61,37 @@ static const char sql_insert256[] = SQL_BATCH_HEAD SQL_ROWS256;
  */
 #define SHARED_COLUMNS  14
 #define SHARED_SQL_SIZE 32768
-static char shared_sql4[SHARED_SQL_SIZE], shared_sql16[SHARED_SQL_SIZE],
-    shared_sql64[SHARED_SQL_SIZE], shared_sql256[SHARED_SQL_SIZE];
 
-static const char *shared_sql(char *buf, size_t rows)
+/* The statements of one size, [0] for SQLite and [1] for PostgreSQL. */
+struct batch_sql {
+    size_t rows;
+    const char *full[2];
+    char shared[2][SHARED_SQL_SIZE];
+};
+
+/* Largest first; the first is BATCH_ROWS_MAX. */
+static struct batch_sql statements[] = {
+    { 256, FULL_SQL(SQL_ROWS256), { "", "" } },
+    { 64, FULL_SQL(SQL_ROWS64), { "", "" } },
+    { 16, FULL_SQL(SQL_ROWS16), { "", "" } },
+    { 4, FULL_SQL(SQL_ROWS4), { "", "" } },
+};
+
+static int driver_index(struct db *db)
 {
+    return db_get_kind(db) == DB_SQLITE ? 0 : 1;
+}
+
+static const char *shared_sql(struct batch_sql *b, int driver)
+{
+    char *buf = b->shared[driver];
     size_t len;
 
     if (buf[0])
         return buf;
-    len = (size_t)snprintf(buf, SHARED_SQL_SIZE, "%s", SQL_BATCH_HEAD);
-    for (size_t i = 0; i < rows; i++) {
+    len = (size_t)snprintf(buf, SHARED_SQL_SIZE, "%s",
+                           driver ? SQL_PG_HEAD : SQL_SQLITE_HEAD);
+    for (size_t i = 0; i < b->rows; i++) {
         int own = SHARED_COLUMNS + 1 + (int)i * 3;
 
         len += (size_t)snprintf(
@@ -75,6 +100,8 @@ static const char *shared_sql(char *buf, size_t rows)
             "?13, ?14, ?%d)",
             i ? ", " : "", own, own + 1, own + 2);
     }
+    snprintf(buf + len, SHARED_SQL_SIZE - len, "%s",
+             driver ? SQL_PG_TAIL : SQL_SQLITE_TAIL);
     return buf;
 }
 
@@ -131,25 +158,94 @@ static int count_created(struct db *db, const struct ioc_new_row *r,
 }
 
 /*
- * Inserts the n entries (distinct keys; n is 4, 16, 64 or 256, the size sql
- * was written for) with one statement. When some existed, which did is
- * told by their ids: SQLite gives a new row the largest id plus one, and
- * the batch's transaction holds the write lock, so the rows the statement
- * added have the largest ids of the table. Those that existed are then
- * seen again.
+ * Which of the group's entries the statement just run on SQLite added.
+ * SQLite gives a new row the largest id plus one, and the batch's
+ * transaction holds the write lock, so the rows the statement added have
+ * the largest ids of the table.
+ */
+static int mark_added_sqlite(struct db *db, const struct batch_entry *e,
+                             size_t n, bool *added, struct iocm_err *err)
+{
+    int64_t nr = db_changes(db), before = 0;
+    int rc = 0;
+
+    if (nr == 0 || nr == (int64_t)n) {
+        for (size_t i = 0; i < n; i++)
+            added[i] = nr > 0;
+        return 0;
+    }
+    rc = db_query_int64(db, sql_id_before, &nr, &before, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int64_t id = 0;
+
+        rc = find_id(db, e[i].in, &id, err);
+        added[i] = id > before;
+    }
+    return rc;
+}
+
+/* The entry of e[0..n) (in ioc_batch_sort's order) with type and value,
+ * or -1. */
+static long find_entry(const struct batch_entry *e, size_t n,
+                       enum ioc_type type, const char *value)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct ioc *in = e[mid].in;
+        int c = in->type != type ? (in->type < type ? -1 : 1)
+                                 : strcmp(in->value, value);
+
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* The same on PostgreSQL, from the (type, value) rows st returns. */
+static int mark_added_pg(struct db_stmt *st, const struct batch_entry *e,
+                         size_t n, bool *added, struct iocm_err *err)
+{
+    int rc;
+
+    for (size_t i = 0; i < n; i++)
+        added[i] = false;
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        const char *name = db_column_text(st, 0);
+        const char *value = db_column_text(st, 1);
+        enum ioc_type type;
+        long i;
+
+        if (!name || !value || ioc_type_parse(name, &type, NULL) < 0 ||
+            (i = find_entry(e, n, type, value)) < 0)
+            return iocm_fail(err, IOCM_EDB,
+                             "batch insert returned a row it was not given");
+        added[i] = true;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * Inserts the n entries (distinct keys; n is the size of b) with one
+ * statement, and tells which of them existed: those are then seen again.
  */
 static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
-                        const char *sql, char *shared,
-                        const struct ioc_upsert_opts *o,
+                        struct batch_sql *b, const struct ioc_upsert_opts *o,
                         enum ioc_upsert_outcome *outcomes, struct strbuf *tags,
                         struct iocm_err *err)
 {
     struct ioc_new_row rows[BATCH_ROWS_MAX];
+    bool added[BATCH_ROWS_MAX];
     const struct ioc_new_row *run = NULL;
     int64_t run_n = 0;
     bool is_shared = true;
+    int driver = driver_index(db);
     struct db_stmt *st;
-    int64_t added, before = 0;
     int rc;
 
     for (size_t i = 0; i < n; i++) {
@@ -157,8 +253,8 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
         if (i && is_shared)
             is_shared = ioc_new_row_shares(&rows[0], &rows[i]);
     }
-    rc = db_prepare_cached(db, is_shared ? shared_sql(shared, n) : sql, &st,
-                           err);
+    rc = db_prepare_cached(
+        db, is_shared ? shared_sql(b, driver) : b->full[driver], &st, err);
     if (rc < 0)
         return rc;
     if (is_shared)
@@ -177,22 +273,20 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
         else
             db_bind_null(st, own + 2);
     }
-    rc = db_step(st, err);
-    db_reset(st);
-    if (rc < 0)
-        return rc;
-    added = db_changes(db);
-    if (added > 0 && added < (int64_t)n)
-        rc = db_query_int64(db, sql_id_before, &added, &before, err);
+    if (driver == 0) {
+        rc = db_step(st, err);
+        db_reset(st);
+        if (rc >= 0)
+            rc = mark_added_sqlite(db, e, n, added, err);
+    } else {
+        rc = mark_added_pg(st, e, n, added, err);
+        db_reset(st);
+    }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         enum ioc_upsert_outcome *outcome = &outcomes[e[i].pos];
         int64_t id = 0;
 
-        if (added > 0 && added < (int64_t)n)
-            rc = find_id(db, e[i].in, &id, err);
-        if (rc < 0)
-            break;
-        if (added == (int64_t)n || (added > 0 && id > before)) {
+        if (added[i]) {
             *outcome = IOC_UPSERT_CREATED;
             rc = count_created(db, &rows[i], is_shared, o, &run, &run_n, err);
         } else {
@@ -204,18 +298,6 @@ static int insert_group(struct db *db, const struct batch_entry *e, size_t n,
     return rc;
 }
 
-/* The multi-row statements, largest first; the first is BATCH_ROWS_MAX. */
-static const struct {
-    size_t rows;
-    const char *sql;
-    char *shared;
-} insert_sizes[] = {
-    { 256, sql_insert256, shared_sql256 },
-    { 64, sql_insert64, shared_sql64 },
-    { 16, sql_insert16, shared_sql16 },
-    { 4, sql_insert4, shared_sql4 },
-};
-
 /* Writes a run of entries with distinct keys: in groups as large as the
  * statements allow, the last few rows alone. tags: a buffer per row of a
  * group. */
@@ -226,12 +308,12 @@ static int insert_run(struct db *db, const struct batch_entry *e, size_t n,
 {
     int rc = 0;
 
-    for (size_t s = 0; rc == 0 && s < ARRAY_SIZE(insert_sizes); s++) {
-        while (rc == 0 && n >= insert_sizes[s].rows) {
-            rc = insert_group(db, e, insert_sizes[s].rows, insert_sizes[s].sql,
-                              insert_sizes[s].shared, o, outcomes, tags, err);
-            e += insert_sizes[s].rows;
-            n -= insert_sizes[s].rows;
+    for (size_t s = 0; rc == 0 && s < ARRAY_SIZE(statements); s++) {
+        while (rc == 0 && n >= statements[s].rows) {
+            rc = insert_group(db, e, statements[s].rows, &statements[s], o,
+                              outcomes, tags, err);
+            e += statements[s].rows;
+            n -= statements[s].rows;
         }
     }
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -249,10 +331,8 @@ int ioc_repo_upsert_batch(struct db *db, const struct ioc *in, size_t n,
     size_t i = 0;
     int rc = 0;
 
-    /* Audited or self-committing upserts, and PostgreSQL (whose ids
-     * cannot tell added rows from skipped ones: insert_group), go one by
-     * one. */
-    if (!opts->pending || opts->audit || db_get_kind(db) != DB_SQLITE) {
+    /* Audited or self-committing upserts go one by one. */
+    if (!opts->pending || opts->audit) {
         for (i = 0; rc == 0 && i < n; i++)
             rc = ioc_repo_upsert(db, &in[i], opts, NULL, &outcomes[i], err);
         return rc;
