@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -24,6 +23,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "tests/unit/fs_testlib.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -68,21 +68,12 @@ void tl_store_open(struct tl_store *ts)
         fail_msg("connect %s: %s", url, err.msg);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void tl_store_close(struct tl_store *ts)
 {
     db_close(ts->db);
     ts->db = NULL;
     if (ts->dir[0])
-        nftw(ts->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        remove_tree(ts->dir);
 }
 
 static const char sql_add_ioc[] =

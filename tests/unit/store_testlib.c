@@ -1,6 +1,5 @@
 #include "store_testlib.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,20 +46,6 @@ void dump_query(struct db *db, const char *sql, struct strbuf *out)
     db_finalize(st);
     if (rc < 0)
         fail_msg("%s: %s", sql, err.msg);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-void remove_tree(const char *dir)
-{
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 void test_store_open(struct test_store *ts, const struct backend *be,

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "fs_testlib.h"
 #include "util/strbuf.h"
 
 /* The store a case runs on; its initial_state when the case starts. */
@@ -32,9 +33,6 @@ int64_t query_ok(struct db *db, const char *sql, const int64_t *param);
 
 /* Appends every row of sql as "a|b|c\n", SQL NULL as "NULL". */
 void dump_query(struct db *db, const char *sql, struct strbuf *out);
-
-/* Removes the folder dir and all it holds. */
-void remove_tree(const char *dir);
 
 /* A migrated store for one case: SQLite in a temporary folder of its
  * own, or the PostgreSQL database of the backend, emptied first. */

@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "fs_testlib.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/strvec.h"
@@ -52,15 +52,6 @@ static void clear_environment(void)
         unsetenv(extra_env_names[i]);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -81,7 +72,7 @@ static int teardown(void **state)
     int rc = chdir(f->cwd);
 
     clear_environment();
-    nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    remove_tree(f->dir);
     free(f);
     return rc;
 }

@@ -5,7 +5,6 @@
  * need no server (URLs, placeholder translation, SQLite files).
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 
 #include "db/db.h"
 #include "db/db_int.h"
+#include "fs_testlib.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -44,20 +44,6 @@ static void make_temp_dir(char *dir, size_t size)
 
     snprintf(dir, size, "%s/iocm-test-db.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     assert_non_null(mkdtemp(dir));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *dir)
-{
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void exec_ok(struct db *db, const char *sql)

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -33,6 +32,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "fs_testlib.h"
 #include "mail/mail.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -619,15 +619,6 @@ static void test_connection_check_names_failing_step(void **state)
     assert_non_null(strstr(err.msg, "connect failed"));
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup_ca(void **state)
 {
     struct strbuf cmd = STRBUF_INIT;
@@ -661,7 +652,7 @@ static int remove_root(void **state)
     (void)state;
     stop_server();
     if (root[0])
-        nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(root);
     return 0;
 }
 

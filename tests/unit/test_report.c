@@ -7,7 +7,6 @@
  * renderings; subjects, period keys, template overrides; and the query
  * plans, which must follow an index and never scan a whole table.
  */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +23,7 @@
 #include "audit/audit.h"
 #include "db/db.h"
 #include "enrich/enrich_int.h"
+#include "fs_testlib.h"
 #include "ioc/ioc.h"
 #include "ioc/ioc_repo.h"
 #include "report/report.h"
@@ -251,15 +251,6 @@ static void make_temp_dir(char *dir, size_t size)
     assert_non_null(mkdtemp(dir));
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void check(int rc, const struct iocm_err *err, const char *what)
 {
     if (rc < 0)
@@ -426,7 +417,7 @@ static int teardown_dataset(void **state)
     db_close(fx.db);
     fx.db = NULL;
     if (fx.dir[0])
-        nftw(fx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(fx.dir);
     fx.dir[0] = '\0';
     return 0;
 }

@@ -4,7 +4,6 @@
  * precedence, names, caching) and the nesting limit. The mustache spec's
  * own cases run in test_tmpl_spec.c.
  */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fs_testlib.h"
 #include "tmpl/tmpl.h"
 #include "util/err.h"
 #include "util/jsonx.h"
@@ -390,21 +390,6 @@ static void write_file(const char *dir, const char *name, const char *text)
     strbuf_release(&path);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_dir(const char *dir)
-{
-    /* Depth first, so folders are empty when their turn comes. */
-    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 static int setup_dirs(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -427,8 +412,8 @@ static int teardown_dirs(void **state)
 {
     struct fixture *f = *state;
 
-    remove_dir(f->override_dir);
-    remove_dir(f->default_dir);
+    remove_tree(f->override_dir);
+    remove_tree(f->default_dir);
     free(f);
     return 0;
 }
