@@ -23,7 +23,6 @@
 #include <cmocka.h>
 
 #include "db/db.h"
-#include "tests/unit/fs_testlib.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -39,41 +38,13 @@ const char *tl_store_kind(void)
     return pg_url() ? "postgresql" : "sqlite";
 }
 
-void tl_store_open(struct tl_store *ts)
+void tl_store_open(struct test_store *ts)
 {
-    struct iocm_err err = IOCM_ERR_INIT;
-    char url[128];
+    static const struct backend sqlite = { "sqlite", DB_SQLITE, NULL };
+    static struct backend postgresql = { "postgresql", DB_POSTGRES, NULL };
 
-    memset(ts, 0, sizeof(*ts));
-    if (pg_url()) {
-        struct db *db;
-
-        if (db_open(pg_url(), &db, &err) < 0)
-            fail_msg("open %s: %s", pg_url(), err.msg);
-        if (db_exec(db,
-                    "DROP SCHEMA IF EXISTS public CASCADE;"
-                    "CREATE SCHEMA public",
-                    &err) < 0)
-            fail_msg("reset schema: %s", err.msg);
-        db_close(db);
-        if (db_connect(pg_url(), &ts->db, &err) < 0)
-            fail_msg("connect: %s", err.msg);
-        return;
-    }
-    snprintf(ts->dir, sizeof(ts->dir), "/tmp/iocm-enrich.XXXXXX");
-    if (!mkdtemp(ts->dir))
-        fail_msg("mkdtemp: %s", strerror(errno));
-    snprintf(url, sizeof(url), "sqlite:%s/iocm.db", ts->dir);
-    if (db_connect(url, &ts->db, &err) < 0)
-        fail_msg("connect %s: %s", url, err.msg);
-}
-
-void tl_store_close(struct tl_store *ts)
-{
-    db_close(ts->db);
-    ts->db = NULL;
-    if (ts->dir[0])
-        remove_tree(ts->dir);
+    postgresql.url = pg_url();
+    test_store_open(ts, postgresql.url ? &postgresql : &sqlite, "enrich");
 }
 
 static const char sql_add_ioc[] =

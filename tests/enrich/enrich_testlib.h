@@ -13,17 +13,13 @@
 
 #include <jansson.h>
 
+#include "tests/unit/store_testlib.h"
+
 struct db;
 
-/* A store for one case. */
-struct tl_store {
-    struct db *db;
-    char dir[64]; /* SQLite's folder; "" for PostgreSQL */
-};
-
-/* Opens and migrates a fresh store; fails the test on error. */
-void tl_store_open(struct tl_store *ts);
-void tl_store_close(struct tl_store *ts);
+/* Opens and migrates a fresh store (test_store_open) on the backend the
+ * environment names; test_store_close closes it. */
+void tl_store_open(struct test_store *ts);
 /* "sqlite" or "postgresql", for messages. */
 const char *tl_store_kind(void);
 

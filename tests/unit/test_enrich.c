@@ -455,7 +455,7 @@ static const struct enrich_provider *const fake_providers[] = {
 #define MAX_EVENTS 32
 
 struct fixture {
-    struct tl_store store;
+    struct test_store store;
     struct enrich_settings settings;
     struct tl_clock clock;
     struct enrich_session *es;
@@ -543,7 +543,7 @@ static int teardown(void **state)
 
     enrich_session_free(fx->es);
     enrich_summary_release(&fx->sum);
-    tl_store_close(&fx->store);
+    test_store_close(&fx->store);
     enrich_throttle_reset();
     free(fx);
     return 0;

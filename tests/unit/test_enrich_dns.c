@@ -170,7 +170,7 @@ static int stop_dnsmasq(void **state)
 }
 
 struct fixture {
-    struct tl_store store;
+    struct test_store store;
     struct enrich_settings s;
     struct enrich_session *es;
     struct enrich_summary sum;
@@ -206,7 +206,7 @@ static void fixture_close(struct fixture *fx)
 {
     enrich_session_free(fx->es);
     enrich_summary_release(&fx->sum);
-    tl_store_close(&fx->store);
+    test_store_close(&fx->store);
 }
 
 /* Enriches (type, value) with dns alone; returns the id. */

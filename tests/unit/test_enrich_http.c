@@ -90,7 +90,7 @@ static int64_t requests_about(const char *value)
 }
 
 struct fixture {
-    struct tl_store store;
+    struct test_store store;
     struct enrich_settings s;
     struct strbuf vt_url;
     struct enrich_session *es;
@@ -139,7 +139,7 @@ static void fixture_close(struct fixture *fx)
     enrich_session_free(fx->es);
     enrich_summary_release(&fx->sum);
     strbuf_release(&fx->vt_url);
-    tl_store_close(&fx->store);
+    test_store_close(&fx->store);
 }
 
 static const struct {

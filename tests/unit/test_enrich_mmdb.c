@@ -420,7 +420,7 @@ static void test_geoip_open_skips_or_fails(void **state)
  * API providers without keys are skipped with notes. */
 static void test_session_stores_geoip_and_asn(void **state)
 {
-    struct tl_store ts;
+    struct test_store ts;
     struct enrich_settings s;
     struct enrich_session *es = NULL;
     struct enrich_summary sum;
@@ -461,7 +461,7 @@ static void test_session_stores_geoip_and_asn(void **state)
                                         "(ABUSEIPDB_API_KEY is not set)");
     enrich_session_free(es);
     enrich_summary_release(&sum);
-    tl_store_close(&ts);
+    test_store_close(&ts);
     free(geo);
     free(asn);
 }
