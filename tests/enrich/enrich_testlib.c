@@ -244,21 +244,43 @@ void tl_proc_stop(struct tl_proc *p)
     p->out_fd = -1;
 }
 
-int tl_free_port(int socktype)
+bool tl_proc_has_exited(struct tl_proc *p)
+{
+    if (p->pid > 0 && waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+        p->pid = -1;
+        return true;
+    }
+    return false;
+}
+
+/* Binds a socktype socket to the loopback port (0: any) and releases
+ * it; returns the port it got, or -1. */
+static int bind_loopback(int socktype, int port)
 {
     struct sockaddr_in sa = { 0 };
     socklen_t len = sizeof(sa);
     int fd = socket(AF_INET, socktype, 0);
-    int port = -1;
+    int got = -1;
 
     sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
         getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
+        got = ntohs(sa.sin_port);
     if (fd >= 0)
         close(fd);
-    return port;
+    return got;
+}
+
+int tl_free_port(int socktype)
+{
+    return bind_loopback(socktype, 0);
+}
+
+bool tl_port_is_free(int socktype, int port)
+{
+    return bind_loopback(socktype, port) == port;
 }
 
 int64_t tl_now_ms(void)

@@ -65,9 +65,13 @@ int tl_proc_start(struct tl_proc *p, char *const argv[], char *first_line,
                   size_t size, int timeout_ms);
 /* Sends SIGTERM, waits for the child; does nothing when not started. */
 void tl_proc_stop(struct tl_proc *p);
+/* True when the child has exited of itself (it is then reaped). */
+bool tl_proc_has_exited(struct tl_proc *p);
 
 /* A loopback port nothing listens on right now (bound and released). */
 int tl_free_port(int socktype);
+/* True when a socktype socket can bind the loopback port right now. */
+bool tl_port_is_free(int socktype, int port);
 /* Milliseconds of the monotonic clock. */
 int64_t tl_now_ms(void);
 

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -61,33 +60,6 @@ static bool server_answers(int port)
     return ok;
 }
 
-/* True when TCP can bind the loopback port too (dnsmasq listens on
- * both): a UDP port free right now may be a live TCP connection's. */
-static bool tcp_port_is_free(int port)
-{
-    struct sockaddr_in sa = { 0 };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok;
-
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
-
-/* True when the child has exited (and reaps it). */
-static bool has_exited(struct tl_proc *p)
-{
-    if (p->pid > 0 && waitpid(p->pid, NULL, WNOHANG) == p->pid) {
-        p->pid = -1;
-        return true;
-    }
-    return false;
-}
-
 /* Starts dnsmasq on a free port: 0 when it answers, 1 when it lost the
  * port (try another), -1 when it does not start. */
 static int start_dnsmasq_once(void **state)
@@ -123,7 +95,9 @@ static int start_dnsmasq_once(void **state)
     };
 
     (void)state;
-    if (port < 0 || !tcp_port_is_free(port))
+    /* dnsmasq listens on TCP too: a UDP port free right now may be a live
+     * TCP connection's. */
+    if (port < 0 || !tl_port_is_free(SOCK_STREAM, port))
         return 1;
     strbuf_addf(&port_opt, "--port=%d", port);
     strbuf_addf(&user_opt, "--user=%s", pw ? pw->pw_name : "root");
@@ -134,7 +108,7 @@ static int start_dnsmasq_once(void **state)
         for (int i = 0; i < 50 && rc < 0; i++) {
             if (server_answers(port))
                 rc = 0;
-            else if (has_exited(&dnsmasq))
+            else if (tl_proc_has_exited(&dnsmasq))
                 rc = 1;
         }
     }
