@@ -23,7 +23,6 @@
 #include "audit/audit.h"
 #include "db/db.h"
 #include "enrich/enrich_int.h"
-#include "fs_testlib.h"
 #include "ioc/ioc.h"
 #include "ioc/ioc_repo.h"
 #include "report/report.h"
@@ -32,6 +31,8 @@
 #include "util/jsonx.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+
+#include "store_testlib.h"
 
 #ifndef REPORT_TEMPLATE_DIR
 #define REPORT_TEMPLATE_DIR "templates"
@@ -235,21 +236,11 @@ static const struct {
 /* The dataset's database: a SQLite file, or the PostgreSQL database of
  * IOCM_TEST_PG_URL (its public schema emptied first). */
 struct fixture {
-    const char *pg_url; /* NULL: SQLite */
-    char dir[256];
-    struct db *db;
+    const struct backend *be;
+    struct test_store st;
 };
 
 static struct fixture fx;
-
-static void make_temp_dir(char *dir, size_t size)
-{
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, size, "%s/iocm-test-report.XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(dir));
-}
 
 static void check(int rc, const struct iocm_err *err, const char *what)
 {
@@ -388,37 +379,16 @@ static void build_dataset(struct db *db)
 
 static int setup_dataset(void **state)
 {
-    struct iocm_err err = IOCM_ERR_INIT;
-    struct strbuf url = STRBUF_INIT;
-
     (void)state;
-    if (fx.pg_url) {
-        strbuf_addstr(&url, fx.pg_url);
-        check(db_open(url.buf, &fx.db, &err), &err, "db_open");
-        check(db_exec(fx.db,
-                      "DROP SCHEMA IF EXISTS public CASCADE;"
-                      "CREATE SCHEMA public",
-                      &err),
-              &err, "empty the schema");
-        check(db_migrate(fx.db, &err), &err, "db_migrate");
-    } else {
-        make_temp_dir(fx.dir, sizeof(fx.dir));
-        strbuf_addf(&url, "sqlite:%s/report.db", fx.dir);
-        fx.db = open_db(url.buf);
-    }
-    strbuf_release(&url);
-    build_dataset(fx.db);
+    test_store_open(&fx.st, fx.be, "report");
+    build_dataset(fx.st.db);
     return 0;
 }
 
 static int teardown_dataset(void **state)
 {
     (void)state;
-    db_close(fx.db);
-    fx.db = NULL;
-    if (fx.dir[0])
-        remove_tree(fx.dir);
-    fx.dir[0] = '\0';
+    test_store_close(&fx.st);
     return 0;
 }
 
@@ -448,7 +418,7 @@ static json_t *build_at_amber(enum report_kind kind)
     struct report_settings s;
 
     settings_for(&s, TLP_AMBER);
-    return build(fx.db, kind, AT, &s);
+    return build(fx.st.db, kind, AT, &s);
 }
 
 static json_t *build_at_any(enum report_kind kind, int64_t at)
@@ -456,7 +426,7 @@ static json_t *build_at_any(enum report_kind kind, int64_t at)
     struct report_settings s;
 
     settings_for(&s, TLP_AMBER);
-    return build(fx.db, kind, at, &s);
+    return build(fx.st.db, kind, at, &s);
 }
 
 /* Looks up a dotted path ("tlp.withheld") in j. */
@@ -852,8 +822,8 @@ static void test_tlp_ceiling_withholds_and_labels(void **state)
         json_t *daily, *weekly;
 
         settings_for(&s, c->max);
-        daily = build(fx.db, REPORT_DAILY, AT, &s);
-        weekly = build(fx.db, REPORT_WEEKLY, AT, &s);
+        daily = build(fx.st.db, REPORT_DAILY, AT, &s);
+        weekly = build(fx.st.db, REPORT_WEEKLY, AT, &s);
         assert_json(daily, "tlp", c->daily_tlp);
         assert_ids(daily, "new_iocs.items", c->daily_new, c->n_daily_new);
         assert_ids(daily, "high_severity.items", c->daily_high,
@@ -881,7 +851,7 @@ static void test_daily_report_about_the_past(void **state)
 
     (void)state;
     settings_for(&s, TLP_AMBER);
-    m = build(fx.db, REPORT_DAILY, AT - DAY, &s);
+    m = build(fx.st.db, REPORT_DAILY, AT - DAY, &s);
     assert_json(m, "active_total", "14");
     assert_json(m, "new_iocs.total", "1");
     json_decref(m);
@@ -1016,7 +986,7 @@ static void test_subject_carries_the_label_of_listed_items(void **state)
 
     (void)state;
     settings_for(&s, TLP_RED);
-    m = build(fx.db, REPORT_DAILY, AT, &s);
+    m = build(fx.st.db, REPORT_DAILY, AT, &s);
     check(report_subject(m, &s, &subject, &err), &err, "subject");
     assert_string_equal(subject.buf,
                         "[TLP:RED] IOC Manager daily report \xe2\x80\x94 "
@@ -1034,12 +1004,12 @@ static void test_bad_settings_are_config_errors(void **state)
     (void)state;
     settings_for(&s, TLP_AMBER);
     s.timezone = "Mars/Olympus_Mons";
-    assert_int_equal(report_build(fx.db, REPORT_DAILY, AT, AT, &s, &m, &err),
+    assert_int_equal(report_build(fx.st.db, REPORT_DAILY, AT, AT, &s, &m, &err),
                      IOCM_ECONFIG);
     assert_string_equal(err.msg, "unknown time zone 'Mars/Olympus_Mons'");
     assert_null(m);
     settings_for(&s, 7);
-    assert_int_equal(report_build(fx.db, REPORT_DAILY, AT, AT, &s, &m, &err),
+    assert_int_equal(report_build(fx.st.db, REPORT_DAILY, AT, AT, &s, &m, &err),
                      IOCM_ECONFIG);
     assert_null(m);
 }
@@ -1049,7 +1019,7 @@ static char *render(enum report_kind kind, enum report_format fmt,
 {
     struct iocm_err err = IOCM_ERR_INIT;
     struct strbuf out = STRBUF_INIT;
-    json_t *m = build(fx.db, kind, AT, s);
+    json_t *m = build(fx.st.db, kind, AT, s);
 
     check(report_render(m, fmt, s, &out, &err), &err, "report_render");
     json_decref(m);
@@ -1246,7 +1216,7 @@ static void test_template_dir_overrides_file_by_file(void **state)
 
     s.template_dir = NULL;
     s.default_template_dir = REPORT_TEST_DATA_DIR "/no-such-folder";
-    m = build(fx.db, REPORT_DAILY, AT, &s);
+    m = build(fx.st.db, REPORT_DAILY, AT, &s);
     assert_int_equal(report_render(m, REPORT_FORMAT_HTML, &s, &sb, &err),
                      IOCM_ENOENT);
     assert_non_null(strstr(err.msg, "email/daily_report.html"));
@@ -1305,7 +1275,7 @@ static int64_t recount(const char *sql, int64_t from, int64_t to,
     struct db_stmt *st;
     int64_t n = -1;
 
-    check(db_prepare_cached(fx.db, sql, &st, &err), &err, sql);
+    check(db_prepare_cached(fx.st.db, sql, &st, &err), &err, sql);
     db_bind_int64(st, 1, from);
     db_bind_int64(st, 2, to);
     if (name)
@@ -1328,7 +1298,7 @@ static int64_t recount_expiring(int64_t at, int above_tlp)
     struct db_stmt *st;
     int64_t n = -1;
 
-    check(db_prepare_cached(fx.db, sql, &st, &err), &err, sql);
+    check(db_prepare_cached(fx.st.db, sql, &st, &err), &err, sql);
     db_bind_int64(st, 1, at);
     db_bind_int64(st, 2, at + 7 * DAY);
     db_bind_int64(st, 3, at);
@@ -1482,7 +1452,7 @@ static void test_rollups_and_edges_agree_with_the_rows(void **state)
     int64_t mismatches = -1;
 
     (void)state;
-    check(ioc_rollups_verify(fx.db, &mismatches, &err), &err, "verify");
+    check(ioc_rollups_verify(fx.st.db, &mismatches, &err), &err, "verify");
     assert_int_equal(mismatches, 0);
     for (int64_t t = -14 * DAY; t <= 0; t += 97 * MIN)
         check_weekly_against_rows(AT + t);
@@ -1504,18 +1474,18 @@ static void test_expiring_leaves_out_later_indicators(void **state)
         -DAY + 17 * MIN,   false,
     };
     struct iocm_err err = IOCM_ERR_INIT;
-    int64_t id = add_ioc(fx.db, &later), mismatches = -1;
+    int64_t id = add_ioc(fx.st.db, &later), mismatches = -1;
     struct ioc ioc;
 
     (void)state;
-    check(ioc_rollups_verify(fx.db, &mismatches, &err), &err, "verify");
+    check(ioc_rollups_verify(fx.st.db, &mismatches, &err), &err, "verify");
     assert_int_equal(mismatches, 0);
     for (int64_t t = -5 * DAY; t <= -2 * DAY; t += 7 * HOUR + 13 * MIN)
         check_weekly_against_rows(AT + t);
-    check(ioc_repo_get(fx.db, id, &ioc, &err), &err, "get");
-    check(ioc_repo_delete(fx.db, &ioc, "alice", AT, &err), &err, "delete");
+    check(ioc_repo_get(fx.st.db, id, &ioc, &err), &err, "get");
+    check(ioc_repo_delete(fx.st.db, &ioc, "alice", AT, &err), &err, "delete");
     ioc_release(&ioc);
-    check(ioc_rollups_verify(fx.db, &mismatches, &err), &err, "verify");
+    check(ioc_rollups_verify(fx.st.db, &mismatches, &err), &err, "verify");
     assert_int_equal(mismatches, 0);
 }
 
@@ -1528,7 +1498,7 @@ static void test_query_plans_follow_the_window(void **state)
     };
 
     (void)state;
-    if (db_get_kind(fx.db) != DB_SQLITE)
+    if (db_get_kind(fx.st.db) != DB_SQLITE)
         skip();
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
         for (size_t q = 0; lists[l][q]; q++) {
@@ -1538,7 +1508,7 @@ static void test_query_plans_follow_the_window(void **state)
             int rc, searches = 0;
 
             strbuf_addf(&sql, "EXPLAIN QUERY PLAN %s", lists[l][q]);
-            check(db_prepare(fx.db, sql.buf, &st, &err), &err, sql.buf);
+            check(db_prepare(fx.st.db, sql.buf, &st, &err), &err, sql.buf);
             for (rc = db_step(st, &err); rc == DB_ROW; rc = db_step(st, &err)) {
                 const char *detail = db_column_text(st, 3);
 
@@ -1595,17 +1565,21 @@ int main(void)
         cmocka_unit_test(test_weekly_lists_ten_most_active_users),
         cmocka_unit_test(test_subject_and_period_key_use_the_time_zone),
     };
+    static const struct backend sqlite = { "sqlite", DB_SQLITE, NULL };
+    static struct backend postgresql = { "postgresql", DB_POSTGRES, NULL };
     const char *pg_url = getenv("IOCM_TEST_PG_URL");
     int failed;
 
     jsonx_init();
     failed = _cmocka_run_group_tests("report", standalone_tests,
                                      ARRAY_SIZE(standalone_tests), NULL, NULL);
+    fx.be = &sqlite;
     failed += _cmocka_run_group_tests("report on sqlite", dataset_tests,
                                       ARRAY_SIZE(dataset_tests), setup_dataset,
                                       teardown_dataset);
     if (pg_url && *pg_url) {
-        fx.pg_url = pg_url;
+        postgresql.url = pg_url;
+        fx.be = &postgresql;
         failed += _cmocka_run_group_tests("report on postgresql", dataset_tests,
                                           ARRAY_SIZE(dataset_tests),
                                           setup_dataset, teardown_dataset);
