@@ -11,6 +11,19 @@ printf 'DATABASE_URL=sqlite:%s/iocm.db\n' "$TEST_TMP" >"$IOCM_ENV_FILE"
 export IOCM_NOW=2026-12-04T08:00:00Z
 unset IOCM_ENV DATABASE_URL REPORT_ENABLED MAIL_SERVER MAIL_PASSWORD || true
 
+# offline_enrichment: adds to the .env what makes enrichment run offline:
+# the MaxMind test databases, and a DNS server that does not answer (every
+# dns lookup is a recorded failure), with no cache between runs.
+offline_enrichment() {
+    local mmdb=${IOCM_TESTDATA:?}/mmdb
+    cat >>"$IOCM_ENV_FILE" <<ENV
+GEOIP_DB_PATH=$mmdb/GeoLite2-City-Test.mmdb
+ASN_DB_PATH=$mmdb/GeoLite2-ASN-Test.mmdb
+ENRICH_DNS_SERVER=127.0.0.1:1
+ENRICH_DNS_CACHE_DAYS=0
+ENV
+}
+
 failures=0
 checks=0
 OUT=""

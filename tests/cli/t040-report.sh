@@ -12,14 +12,8 @@ unset REPORT_MAX_TLP REPORT_TIMEZONE REPORT_DEFANG TEMPLATE_DIR PUBLIC_URL \
     IOC_DEFAULT_TTL_DAYS IOC_AUTO_EXPIRE_ENABLED GEOIP_DB_PATH ASN_DB_PATH \
     ENRICH_DNS_SERVER ENRICH_DNS_CACHE_DAYS || true
 
-mmdb=${IOCM_TESTDATA:?}/mmdb
-# Enrichment runs offline: the MaxMind test databases, and a DNS server
-# that does not answer (every dns lookup is a recorded failure).
+offline_enrichment
 cat >>"$IOCM_ENV_FILE" <<ENV
-GEOIP_DB_PATH=$mmdb/GeoLite2-City-Test.mmdb
-ASN_DB_PATH=$mmdb/GeoLite2-ASN-Test.mmdb
-ENRICH_DNS_SERVER=127.0.0.1:1
-ENRICH_DNS_CACHE_DAYS=0
 DAILY_REPORT_RECIPIENTS=soc@example.org
 WEEKLY_REPORT_RECIPIENTS=ciso@example.org
 MAIL_DEFAULT_SENDER=IOC Manager <iocm@example.org>

@@ -3,13 +3,7 @@
 # of the stored results.
 . "$(dirname "$0")/lib.sh"
 
-mmdb=${IOCM_TESTDATA:?}/mmdb
-cat >>"$IOCM_ENV_FILE" <<ENV
-GEOIP_DB_PATH=$mmdb/GeoLite2-City-Test.mmdb
-ASN_DB_PATH=$mmdb/GeoLite2-ASN-Test.mmdb
-ENRICH_DNS_SERVER=127.0.0.1:1
-ENRICH_DNS_CACHE_DAYS=0
-ENV
+offline_enrichment
 
 run init
 expect_status 0
